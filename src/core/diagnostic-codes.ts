@@ -1,0 +1,54 @@
+/**
+ * The one table of every diagnostic code memforensics can emit.
+ *
+ * A code is stable (tools match on it); its severity says what the user lost:
+ * - `info`: nothing lost, something worth knowing (an event kind we do not analyse, a header);
+ * - `warning`: parsed, but with an assumption the user should know about;
+ * - `data-loss`: part of the input could not be used (a truncated record, an unparsable line);
+ * - `error`: the artefact as a whole is suspect (wrong format forced, nothing usable found).
+ *
+ * Add new codes here, in the section of their format, and nowhere else.
+ */
+export const DIAGNOSTIC_CODES = {
+  // ---- input and line level (src/core) ----
+  'invalid-utf8': { severity: 'warning', doc: 'The line held bytes that are not valid UTF-8; they were replaced by U+FFFD.' },
+  'binary-content': { severity: 'data-loss', doc: 'The line holds NUL or other control bytes typical of binary data; it was skipped.' },
+  'truncated-input': { severity: 'data-loss', doc: 'The input ended in the middle of a record (capture killed, file cut); the partial record was dropped or kept as marked.' },
+  'gzip-truncated': { severity: 'data-loss', doc: 'The gzip stream ended early or is corrupt; every line before the damage was kept.' },
+  'unrecognized-line': { severity: 'data-loss', doc: 'A line in the body of the format that matches none of its line shapes.' },
+  'foreign-line': { severity: 'info', doc: 'A line from another log interleaved with the capture (program stdout, shell prompt); skipped.' },
+  'number-out-of-range': { severity: 'data-loss', doc: 'A numeric field was too large or not a finite number; the value was not used.' },
+  'time-assumed': { severity: 'warning', doc: 'The capture has no timestamps; the time axis was built from the sampling interval option.' },
+  'internal-error': { severity: 'error', doc: 'A parser bug raised an exception on this line; the line was not used. Please report it with the excerpt.' },
+  'time-went-backwards': { severity: 'warning', doc: 'A timestamp is earlier than the one before it (clock change, concatenated captures).' },
+
+  // ---- trace-cmd / ftrace ----
+  'trace-unknown-event': { severity: 'info', doc: 'An event kind that memforensics does not analyse; counted by name.' },
+  'trace-bad-event-fields': { severity: 'data-loss', doc: 'A known kmem event whose fields could not be read (missing ptr= or bytes_alloc=).' },
+  'trace-orphan-stack': { severity: 'warning', doc: 'A stack trace with no event before it to attach to.' },
+  'trace-lost-events': { severity: 'data-loss', doc: 'The tracer reported lost events (buffer overrun): pairing may show false leaks.' },
+
+  // ---- kmemleak ----
+  'kmemleak-orphan-line': { severity: 'data-loss', doc: 'A hex dump or backtrace line outside any unreferenced object block.' },
+
+  // ---- snapshot series (slabinfo, slabtop, meminfo, vmstat, buddyinfo, pagetypeinfo, extfrag) ----
+  'snapshot-partial': { severity: 'data-loss', doc: 'The last snapshot was cut short (capture killed mid-write); it is reported and not used as a full sample.' },
+  'snapshot-no-timestamp': { severity: 'warning', doc: 'A snapshot without a timestamp in a series where others have one.' },
+  'snapshot-duplicate-key': { severity: 'warning', doc: 'A field or cache appears twice in one snapshot; the later value wins.' },
+  'vmstat-since-boot': { severity: 'info', doc: 'The first vmstat sample is an average since boot, not an interval; marked.' },
+  'vmstat-column-mismatch': { severity: 'data-loss', doc: 'A vmstat row has a different number of columns than its header.' },
+  'csv-no-time-column': { severity: 'warning', doc: 'The CSV has no recognisable time column; rows are indexed by the sampling interval option.' },
+  'csv-bad-value': { severity: 'data-loss', doc: 'A CSV cell that should be numeric is not.' },
+
+  // ---- leak reports (bcc memleak, bpftrace, OOM, LSan, valgrind) ----
+  'report-orphan-frame': { severity: 'data-loss', doc: 'A stack frame line outside any stack block.' },
+  'oom-incomplete-block': { severity: 'warning', doc: 'An OOM-killer report without its kill line (log cut or interleaved).' },
+} as const satisfies Record<string, { severity: Severity; doc: string }>;
+
+export type Severity = 'info' | 'warning' | 'data-loss' | 'error';
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'data-loss', 'error'];
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export function severityOf(code: DiagnosticCode): Severity {
+  return DIAGNOSTIC_CODES[code].severity;
+}

@@ -1,0 +1,276 @@
+import { z } from 'zod';
+import type { DiagnosticCode } from './diagnostic-codes.js';
+import { DIAGNOSTIC_CODES } from './diagnostic-codes.js';
+import { DEFAULT_MAX_DIAGNOSTICS_PER_CODE, DiagnosticCollector, type DiagnosticSummary } from './diagnostics.js';
+import { MemforensicsInputError } from './errors.js';
+import { LineSplitter, REPLACEMENT_CHAR } from './lines.js';
+
+/**
+ * The parser contract. Every format implements one push-style core; the sync and async front
+ * ends below drive that same core, so a string, an array of chunks and a gzip stream give
+ * identical results (csv-parse is built the same way).
+ */
+
+export const FORMAT_IDS = [
+  'trace-cmd',
+  'ftrace',
+  'kmemleak',
+  'slabinfo',
+  'slabtop',
+  'meminfo',
+  'vmstat',
+  'buddyinfo',
+  'pagetypeinfo',
+  'extfrag-unusable',
+  'extfrag-index',
+  'bcc-memleak',
+  'bpftrace',
+  'oom',
+  'lsan',
+  'valgrind',
+  'csv',
+  'rss',
+  'pidstat',
+  'pmap',
+  'smaps-rollup',
+] as const;
+export const FormatIdSchema = z.enum(FORMAT_IDS);
+export type FormatId = z.infer<typeof FormatIdSchema>;
+
+export interface SniffResult {
+  /** 0 = certainly not this format, 1 = certainly this format. */
+  score: number;
+  reason: string;
+}
+
+export interface SniffContext {
+  /** The artefact's file name or path, a hint only (content decides). */
+  path?: string;
+}
+
+export interface Emit<R> {
+  /** Hands over one parsed record. */
+  record(record: R): void;
+  /**
+   * Reports a diagnostic. `line` defaults to the line being parsed; a data-loss or error
+   * diagnostic on the current line marks that line as diagnosed in the accounting.
+   */
+  diagnostic(code: DiagnosticCode, message: string, options?: { line?: number; excerpt?: string }): void;
+  /** Marks the current line as skipped on purpose, with a short stable reason ("blank", "header"). */
+  skip(reason: string): void;
+  /** Bumps a parser-specific counter in stats.counters (event kinds seen, snapshots, ...). */
+  count(name: string, by?: number): void;
+}
+
+export interface ParserCore<R> {
+  line(text: string, lineNo: number, emit: Emit<R>): void;
+  end(emit: Emit<R>): void;
+}
+
+export const CommonParseOptionsSchema = z.object({
+  /** A label for the artefact (its path), copied into records that name their source. */
+  source: z.string().optional(),
+  /** Diagnostics stored per code (all are counted). */
+  maxDiagnosticsPerCode: z.number().int().positive().optional(),
+});
+export interface CommonParseOptions extends z.infer<typeof CommonParseOptionsSchema> {
+  /**
+   * Streaming consumers receive each record here instead of in `records`, so memory stays
+   * bounded by what the consumer keeps (a multi-gigabyte trace pairs in a live-set of memory).
+   */
+  onRecord?: (record: unknown) => void;
+}
+
+export interface ParserDefinition<R, O extends object = object> {
+  readonly format: FormatId;
+  /** One line for humans: what this format is. */
+  readonly title: string;
+  /** The command that produces it, for the README's format table. */
+  readonly producedBy: string;
+  /** The zod schema of one record. */
+  readonly recordSchema: z.ZodType<R>;
+  sniff(head: string, context?: SniffContext): SniffResult;
+  createCore(options: Partial<O> & CommonParseOptions): ParserCore<R>;
+}
+
+export const ParseStatsSchema = z.object({
+  linesRead: z.number().int().nonnegative(),
+  linesParsed: z.number().int().nonnegative(),
+  linesSkipped: z.number().int().nonnegative(),
+  linesDiagnosed: z.number().int().nonnegative(),
+  skippedByReason: z.record(z.string(), z.number().int().nonnegative()),
+  records: z.number().int().nonnegative(),
+  counters: z.record(z.string(), z.number()),
+});
+export type ParseStats = z.infer<typeof ParseStatsSchema>;
+
+export interface ParseResult<R> {
+  format: FormatId;
+  records: R[];
+  diagnostics: DiagnosticSummary;
+  stats: ParseStats;
+}
+
+type Outcome = 0 | 1 | 2; // parsed, skipped, diagnosed
+
+/** Drives one core: the shared engine behind every front end. */
+class ParserRun<R> {
+  readonly diagnostics: DiagnosticCollector;
+  readonly records: R[] = [];
+  readonly stats: ParseStats = {
+    linesRead: 0,
+    linesParsed: 0,
+    linesSkipped: 0,
+    linesDiagnosed: 0,
+    skippedByReason: {},
+    records: 0,
+    counters: {},
+  };
+  readonly splitter: LineSplitter;
+  #currentLine = 0;
+  #outcome: Outcome = 0;
+  #skipReason = '';
+  #nonBlankLines = 0;
+  readonly #core: ParserCore<R>;
+  readonly #onRecord: ((r: unknown) => void) | undefined;
+  readonly #emit: Emit<R>;
+
+  constructor(
+    readonly def: ParserDefinition<R, object>,
+    options: CommonParseOptions,
+  ) {
+    this.diagnostics = new DiagnosticCollector(options.maxDiagnosticsPerCode ?? DEFAULT_MAX_DIAGNOSTICS_PER_CODE);
+    this.#core = def.createCore(options);
+    this.#onRecord = options.onRecord;
+    this.splitter = new LineSplitter((text, lineNo) => this.#line(text, lineNo));
+    this.#emit = {
+      record: (r) => {
+        this.stats.records++;
+        if (this.#onRecord) this.#onRecord(r);
+        else this.records.push(r);
+      },
+      diagnostic: (code, message, o) => {
+        const line = o?.line ?? this.#currentLine;
+        this.diagnostics.add(code, line, message, o?.excerpt ?? '');
+        const sev = DIAGNOSTIC_CODES[code].severity;
+        if (line === this.#currentLine && this.#currentLine > 0 && (sev === 'data-loss' || sev === 'error')) {
+          this.#outcome = 2;
+        }
+      },
+      skip: (reason) => {
+        if (this.#outcome === 0) {
+          this.#outcome = 1;
+          this.#skipReason = reason;
+        }
+      },
+      count: (name, by = 1) => {
+        this.stats.counters[name] = (this.stats.counters[name] ?? 0) + by;
+      },
+    };
+  }
+
+  #line(text: string, lineNo: number): void {
+    this.stats.linesRead++;
+    this.#currentLine = lineNo;
+    this.#outcome = 0;
+    if (text.length > 0 && text.trim().length > 0) this.#nonBlankLines++;
+    if (text.includes('\u0000')) {
+      this.diagnostics.add('binary-content', lineNo, 'NUL bytes in line; skipped', text.replaceAll('\u0000', '\\0'));
+      this.#outcome = 2;
+    } else {
+      if (text.includes(REPLACEMENT_CHAR)) {
+        this.diagnostics.add('invalid-utf8', lineNo, 'invalid UTF-8 replaced by U+FFFD', text);
+      }
+      try {
+        this.#core.line(text, lineNo, this.#emit);
+      } catch (e) {
+        if (e instanceof MemforensicsInputError) throw e;
+        this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(e)}`, text);
+        this.#outcome = 2;
+      }
+    }
+    this.#account();
+  }
+
+  #account(): void {
+    if (this.#outcome === 0) this.stats.linesParsed++;
+    else if (this.#outcome === 1) {
+      this.stats.linesSkipped++;
+      this.stats.skippedByReason[this.#skipReason] = (this.stats.skippedByReason[this.#skipReason] ?? 0) + 1;
+    } else this.stats.linesDiagnosed++;
+  }
+
+  finish(): ParseResult<R> {
+    this.splitter.end();
+    this.#currentLine = 0;
+    try {
+      this.#core.end(this.#emit);
+    } catch (e) {
+      if (e instanceof MemforensicsInputError) throw e;
+      this.diagnostics.add('internal-error', 0, `parser failed at end of input: ${String(e)}`);
+    }
+    if (this.#nonBlankLines === 0) {
+      throw new MemforensicsInputError('EMPTY_INPUT', `empty input: no ${this.def.format} content`);
+    }
+    if (this.stats.records === 0 && this.stats.linesParsed === 0) {
+      throw new MemforensicsInputError(
+        'NOT_THIS_FORMAT',
+        `input is not ${this.def.format}: none of its ${this.stats.linesRead} lines was recognised`,
+      );
+    }
+    return {
+      format: this.def.format,
+      records: this.records,
+      diagnostics: this.diagnostics.summary(),
+      stats: this.stats,
+    };
+  }
+}
+
+/**
+ * Parses a whole string with a parser definition.
+ * @example
+ * const result = parseText(meminfoParser, 'MemTotal: 100 kB\n');
+ */
+export function parseText<R, O extends object>(
+  def: ParserDefinition<R, O>,
+  text: string,
+  options: Partial<O> & CommonParseOptions = {},
+): ParseResult<R> {
+  const run = new ParserRun<R>(def as ParserDefinition<R, object>, options);
+  run.splitter.push(text);
+  return run.finish();
+}
+
+/** Parses a sync iterable of string or byte chunks (already-read file parts, a generator). */
+export function parseChunks<R, O extends object>(
+  def: ParserDefinition<R, O>,
+  chunks: Iterable<string | Uint8Array>,
+  options: Partial<O> & CommonParseOptions = {},
+): ParseResult<R> {
+  const run = new ParserRun<R>(def as ParserDefinition<R, object>, options);
+  for (const chunk of chunks) run.splitter.push(chunk);
+  return run.finish();
+}
+
+/** Parses an async stream of string or byte chunks (a file stream, fetch body, gunzip output). */
+export async function parseAsync<R, O extends object>(
+  def: ParserDefinition<R, O>,
+  chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  options: Partial<O> & CommonParseOptions = {},
+): Promise<ParseResult<R>> {
+  const run = new ParserRun<R>(def as ParserDefinition<R, object>, options);
+  for await (const chunk of chunks) run.splitter.push(chunk);
+  return run.finish();
+}
+
+/** A `{parse, parseAsync}` pair bound to one definition: what each parser module exports. */
+export function frontEnds<R, O extends object>(def: ParserDefinition<R, O>) {
+  return {
+    parse: (text: string, options: Partial<O> & CommonParseOptions = {}) => parseText(def, text, options),
+    parseAsync: (
+      chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+      options: Partial<O> & CommonParseOptions = {},
+    ) => parseAsync(def, chunks, options),
+  };
+}

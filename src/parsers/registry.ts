@@ -1,0 +1,40 @@
+import type { FormatId, ParserDefinition, SniffContext } from '../core/parser.js';
+// Each format registers here: one import and one entry in PARSERS (keep both lists sorted by format).
+import { meminfoParser } from './meminfo/index.js';
+// @registry-imports
+
+/** Every registered parser, the single source for detection, the CLI and the README table. */
+export const PARSERS: readonly ParserDefinition<any, any>[] = [
+  meminfoParser,
+  // @registry-entries
+];
+
+export function parserFor(format: FormatId): ParserDefinition<any, any> | undefined {
+  return PARSERS.find((p) => p.format === format);
+}
+
+export interface FormatCandidate {
+  format: FormatId;
+  /** 0..1, from the parser's sniff. */
+  confidence: number;
+  reason: string;
+}
+
+/** Below this a sniff score is not a detection. */
+export const DETECTION_THRESHOLD = 0.5;
+
+/**
+ * Ranks the formats the first KiBs of an artefact could be, most likely first.
+ * Candidates below DETECTION_THRESHOLD are left out.
+ * @example
+ * detectFormat('slabinfo - version: 2.1\n# name ...')[0].format // 'slabinfo'
+ */
+export function detectFormat(head: string, context: SniffContext = {}): FormatCandidate[] {
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  const out: FormatCandidate[] = [];
+  for (const p of PARSERS) {
+    const r = p.sniff(text, context);
+    if (r.score >= DETECTION_THRESHOLD) out.push({ format: p.format, confidence: Math.min(1, r.score), reason: r.reason });
+  }
+  return out.sort((a, b) => b.confidence - a.confidence);
+}
