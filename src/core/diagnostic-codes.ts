@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = {
 
   // ---- kmemleak ----
   'kmemleak-orphan-line': { severity: 'data-loss', doc: 'A hex dump or backtrace line outside any unreferenced object block.' },
+  'kmemleak-incomplete-object': { severity: 'warning', doc: 'An object header followed by another object before any backtrace; kept and marked partial.' },
 
   // ---- snapshot series (slabinfo, slabtop, meminfo, vmstat, buddyinfo, pagetypeinfo, extfrag) ----
   'snapshot-partial': { severity: 'data-loss', doc: 'The last snapshot was cut short (capture killed mid-write); it is reported and not used as a full sample.' },
@@ -37,12 +38,25 @@ export const DIAGNOSTIC_CODES = {
   'snapshot-duplicate-key': { severity: 'warning', doc: 'A field or cache appears twice in one snapshot; the later value wins.' },
   'vmstat-since-boot': { severity: 'info', doc: 'The first vmstat sample is an average since boot, not an interval; marked.' },
   'vmstat-column-mismatch': { severity: 'data-loss', doc: 'A vmstat row has a different number of columns than its header.' },
+  'vmstat-timezone-assumed': { severity: 'warning', doc: 'The vmstat -t time zone abbreviation is ambiguous or unknown; its timestamps were read as UTC.' },
+  'vmstat-row-without-header': { severity: 'data-loss', doc: 'A vmstat sample row before any column header: its columns cannot be named; skipped.' },
   'csv-no-time-column': { severity: 'warning', doc: 'The CSV has no recognisable time column; rows are indexed by the sampling interval option.' },
   'csv-bad-value': { severity: 'data-loss', doc: 'A CSV cell that should be numeric is not.' },
+  'csv-column-mismatch': { severity: 'data-loss', doc: 'A CSV row has a different number of cells than the header; missing cells are null, extra cells dropped.' },
+  'csv-bad-row': { severity: 'data-loss', doc: 'A CSV row the CSV reader could not split (unterminated quote, row longer than 64 KiB); the row was not used.' },
+  'pagetypeinfo-capped-count': { severity: 'info', doc: 'pagetypeinfo printed a free-list count as `>100000`: the kernel stops counting there, so the value is a lower bound (buddyinfo has the exact per-zone count).' },
+  'extfrag-negative-printed': { severity: 'warning', doc: 'extfrag_index printed a negative index as `0.-500` (%d.%03d of a value between -1 and 0, kernels before 4.17); read as the negative number.' },
 
   // ---- leak reports (bcc memleak, bpftrace, OOM, LSan, valgrind) ----
   'report-orphan-frame': { severity: 'data-loss', doc: 'A stack frame line outside any stack block.' },
+  'memleak-bad-stack-header': { severity: 'data-loss', doc: 'A bcc memleak `N bytes in M allocations from stack` or `addr = X size = N` line whose numbers could not be read.' },
+  'bpftrace-unclosed-key': { severity: 'data-loss', doc: 'A multi-line bpftrace map key (`@name[` + stack frames) that never reached its `]: value` line; the entry was dropped.' },
+  'bpftrace-orphan-bucket': { severity: 'data-loss', doc: 'A hist()/lhist() bucket line that follows no histogram map entry.' },
+  'bpftrace-bad-value': { severity: 'data-loss', doc: 'A bpftrace map entry whose value is neither a number, a stats() triple, a histogram nor text.' },
   'oom-incomplete-block': { severity: 'warning', doc: 'An OOM-killer report without its kill line (log cut or interleaved).' },
+  'oom-malformed-line': { severity: 'data-loss', doc: 'A line with the shape of an OOM / low-memory-killer report line (trigger, kill, free list, task row, memcg counter) whose fields could not be read.' },
+  'leak-summary-mismatch': { severity: 'warning', doc: 'The tool\'s own totals (LSan SUMMARY, valgrind LEAK SUMMARY) differ from the sum of the leak records read: records were cut, suppressed or not shown.' },
+  'leak-truncated-record': { severity: 'data-loss', doc: 'An LSan / valgrind leak record header whose stack never came (input cut); the record is kept without frames.' },
 } as const satisfies Record<string, { severity: Severity; doc: string }>;
 
 export type Severity = 'info' | 'warning' | 'data-loss' | 'error';

@@ -260,7 +260,19 @@ export async function parseAsync<R, O extends object>(
   options: Partial<O> & CommonParseOptions = {},
 ): Promise<ParseResult<R>> {
   const run = new ParserRun<R>(def as ParserDefinition<R, object>, options);
-  for await (const chunk of chunks) run.splitter.push(chunk);
+  try {
+    for await (const chunk of chunks) run.splitter.push(chunk);
+  } catch (e) {
+    if (e instanceof MemforensicsInputError) throw e;
+    // A stream that fails midway (a gzip cut short, a read error) keeps everything before it.
+    const code = (e as { code?: unknown } | null)?.code;
+    const gz = code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR';
+    run.diagnostics.add(
+      gz ? 'gzip-truncated' : 'truncated-input',
+      run.splitter.linesEmitted + 1,
+      `input stream ended with an error after line ${run.splitter.linesEmitted}: ${String((e as Error)?.message ?? e)}`,
+    );
+  }
   return run.finish();
 }
 

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FORMAT_IDS, type FormatId } from '../core/parser.js';
+import { formatBytes, parseSize } from '../core/text.js';
+import { analyzePaths, type AnalyzePathsOptions } from '../node/analyzePaths.js';
+import { contentKind, listArtefactFiles, readHead } from '../node/files.js';
+import { detectFormat, PARSERS } from '../parsers/registry.js';
+import { compareReports } from '../analysis/compareRuns.js';
+import { renderers } from './renderers.js';
+import type { Report } from '../report/schema.js';
+
+const USAGE = `memforensics: offline forensics of Linux memory growth
+
+Usage:
+  memforensics analyze PATH... [options]   analyse capture files and folders (.gz transparently)
+  memforensics detect PATH...              show the detected format of each file
+  memforensics formats                     list the supported formats
+
+analyze options:
+  --json                 print the JSON report instead of Markdown
+  --html FILE            also write the self-contained HTML report to FILE
+  --markdown FILE        also write the Markdown report to FILE
+  --out-dir DIR          write report.md, report.json and report.html into DIR
+  --format ID            force a format for files detection cannot place
+  --limit SIZE           memory limit to project usage to (e.g. 2GiB; default MemTotal)
+  --interval SECONDS     sampling interval of series captured without timestamps
+  --baseline PATH        compare with a baseline capture (before a fix); repeatable
+  --fail-on LEVEL        exit 3 when a finding of LEVEL (critical|warning) or worse exists
+  --include-tracer       keep the tracer's own allocations (trace-cmd, bpftrace, perf)
+  --all-series           keep every extracted series in the report
+  --quiet                no progress or summary on stderr
+  -h, --help             this help
+
+Exit codes: 0 success, 1 unusable input or options, 3 --fail-on threshold reached.`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 1;
+  }
+  if (command === 'formats') {
+    for (const p of PARSERS) process.stdout.write(`${p.format.padEnd(18)} ${p.title}  [${p.producedBy}]\n`);
+    return 0;
+  }
+  if (command === 'detect') return detect(rest);
+  if (command === 'analyze') return analyzeCommand(rest);
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+async function detect(paths: string[]): Promise<number> {
+  if (paths.length === 0) throw new UsageError('detect needs at least one path');
+  const { files, missing } = await listArtefactFiles(paths);
+  for (const m of missing) process.stdout.write(`${m}\tmissing\n`);
+  for (const f of files) {
+    const kind = await contentKind(f.path);
+    if (kind === 'trace-cmd-dat' || kind === 'binary') {
+      process.stdout.write(`${f.path}\t${kind}\n`);
+      continue;
+    }
+    const candidates = detectFormat(await readHead(f.path, 64 * 1024, kind), { path: f.path });
+    const best = candidates[0];
+    process.stdout.write(best ? `${f.path}\t${best.format}\t${best.confidence.toFixed(2)}\t${best.reason}\n` : `${f.path}\tunrecognized\n`);
+  }
+  return 0;
+}
+
+async function analyzeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      html: { type: 'string' },
+      markdown: { type: 'string' },
+      'out-dir': { type: 'string' },
+      format: { type: 'string' },
+      limit: { type: 'string' },
+      interval: { type: 'string' },
+      baseline: { type: 'string', multiple: true },
+      'fail-on': { type: 'string' },
+      'include-tracer': { type: 'boolean' },
+      'all-series': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('analyze needs at least one file or folder');
+  if (values.format && !(FORMAT_IDS as readonly string[]).includes(values.format)) {
+    throw new UsageError(`unknown format '${values.format}' (see 'memforensics formats')`);
+  }
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && failOn !== 'critical' && failOn !== 'warning') throw new UsageError(`--fail-on takes critical or warning`);
+  let limitBytes: number | undefined;
+  if (values.limit !== undefined) {
+    const l = parseSize(values.limit);
+    if (l === null || l <= 0) throw new UsageError(`--limit: cannot read '${values.limit}' as a size (e.g. 2GiB, 512MiB)`);
+    limitBytes = l;
+  }
+  let intervalSeconds: number | undefined;
+  if (values.interval !== undefined) {
+    intervalSeconds = Number(values.interval);
+    if (!(intervalSeconds > 0)) throw new UsageError(`--interval takes a positive number of seconds`);
+  }
+  const quiet = values.quiet === true;
+  const tty = process.stderr.isTTY === true && !quiet;
+  const options: AnalyzePathsOptions = {
+    format: values.format as FormatId | undefined,
+    limitBytes,
+    intervalSeconds,
+    includeTracer: values['include-tracer'],
+    allSeries: values['all-series'],
+    onProgress: tty ? progressLine() : undefined,
+  };
+
+  let report: Report = await analyzePaths(positionals, options);
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (values.baseline && values.baseline.length > 0) {
+    const baseline = await analyzePaths(values.baseline, options);
+    report = { ...report, comparison: compareReports(baseline, report) };
+  }
+
+  const r = await renderers();
+  const outputs: [string, string][] = [];
+  if (values['out-dir']) {
+    const dir = values['out-dir'];
+    await mkdir(dir, { recursive: true });
+    outputs.push([path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`]);
+    outputs.push([path.join(dir, 'report.md'), r.markdown(report)]);
+    outputs.push([path.join(dir, 'report.html'), r.html(report)]);
+  }
+  if (values.html) outputs.push([values.html, r.html(report)]);
+  if (values.markdown) outputs.push([values.markdown, r.markdown(report)]);
+  for (const [file, text] of outputs) {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, text);
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : r.markdown(report));
+  if (!quiet) {
+    const failed = report.artefacts.filter((a) => a.error).length;
+    process.stderr.write(
+      `memforensics: ${report.artefacts.length} artefacts (${failed} not analysed), ${report.findings.length} findings, verdict ${report.verdict.kind}` +
+        (outputs.length ? `; wrote ${outputs.map(([f]) => f).join(', ')}` : '') +
+        '\n',
+    );
+  }
+  const analysable = report.artefacts.filter((a) => !a.skipped && !a.sidecarOf);
+  if (analysable.length > 0 && analysable.every((a) => a.error)) {
+    process.stderr.write('memforensics: no input could be analysed\n');
+    return 1;
+  }
+  if (failOn) {
+    const levels = failOn === 'critical' ? ['critical'] : ['critical', 'warning'];
+    if (report.findings.some((f) => levels.includes(f.severity))) return 3;
+  }
+  return 0;
+}
+
+function progressLine(): AnalyzePathsOptions['onProgress'] {
+  let last = 0;
+  return (file, bytesRead, total) => {
+    if (total < 4 << 20) return;
+    const now = Date.now();
+    if (now - last < 200) return;
+    last = now;
+    const pct = total > 0 ? Math.min(100, (100 * bytesRead) / total).toFixed(0) : '?';
+    process.stderr.write(`\r\x1b[Kreading ${path.basename(file)}: ${formatBytes(bytesRead)} (${pct}%)`);
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`memforensics: ${(e as Error).message}\n\n${USAGE}\n`);
+      return 1;
+    }
+    process.stderr.write(`memforensics: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+// Run when executed directly (tsx src/cli/main.ts, node dist/cli.js), not when imported.
+const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (invoked.endsWith(`${path.sep}cli${path.sep}main.ts`) || invoked.endsWith(`${path.sep}dist${path.sep}cli.js`) || invoked.endsWith(`${path.sep}dist${path.sep}cli.cjs`)) {
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

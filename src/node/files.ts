@@ -1,0 +1,128 @@
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createGunzip, gunzipSync } from 'node:zlib';
+
+/**
+ * Node-only edges: reading artefacts from disk (gzip transparently) and walking folders.
+ */
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const TRACE_CMD_DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]; // "\x17\x08Dtracing"
+
+export type ContentKind = 'text' | 'gzip' | 'trace-cmd-dat' | 'binary';
+
+async function readPrefix(file: string, bytes: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function startsWith(buf: Uint8Array, magic: number[]): boolean {
+  return magic.every((b, i) => buf[i] === b);
+}
+
+/** Tells text from gzip, trace-cmd's binary .dat and other binary files by their first bytes. */
+export async function contentKind(file: string): Promise<ContentKind> {
+  const prefix = await readPrefix(file, 4096);
+  if (startsWith(prefix, GZIP_MAGIC)) return 'gzip';
+  if (startsWith(prefix, TRACE_CMD_DAT_MAGIC)) return 'trace-cmd-dat';
+  let controls = 0;
+  for (const b of prefix) {
+    if (b === 0) return 'binary';
+    if (b < 9 || (b > 13 && b < 32 && b !== 27)) controls++;
+  }
+  return controls > prefix.length / 10 ? 'binary' : 'text';
+}
+
+/**
+ * Streams an artefact's content as byte chunks, gunzipping when it is gzip. A gzip stream
+ * that is cut short ends the iteration with an error whose `code` is `Z_BUF_ERROR`; the
+ * parser front end turns that into a `gzip-truncated` diagnostic and keeps what came before.
+ */
+export async function* readChunks(file: string, kind?: ContentKind): AsyncGenerator<Uint8Array> {
+  const k = kind ?? (await contentKind(file));
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = k === 'gzip' ? source.pipe(createGunzip()) : source;
+  if (k === 'gzip') source.on('error', (e) => stream.destroy(e));
+  for await (const chunk of stream) yield chunk as Buffer;
+}
+
+/** The first `maxBytes` of the (decompressed) content, as text, for format detection. */
+export async function readHead(file: string, maxBytes = 64 * 1024, kind?: ContentKind): Promise<string> {
+  const k = kind ?? (await contentKind(file));
+  if (k !== 'gzip') return new TextDecoder().decode(await readPrefix(file, maxBytes));
+  const compressed = await readPrefix(file, Math.min(4 << 20, maxBytes * 8));
+  let out: Buffer;
+  try {
+    out = gunzipSync(compressed, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a cut stream */ });
+  } catch {
+    out = Buffer.alloc(0);
+  }
+  return new TextDecoder().decode(out.subarray(0, maxBytes));
+}
+
+const SKIPPED_NAMES = new Set(['node_modules', '.git']);
+const DOC_EXTENSIONS = new Set(['.md', '.markdown', '.rst', '.html', '.png', '.svg']);
+
+export interface WalkEntry {
+  path: string;
+  bytes: number;
+  /** A README or other document found in a folder: listed, not parsed. */
+  documentation?: boolean;
+}
+
+/**
+ * Lists the files under the given paths (files as given, folders recursively, sorted), leaving
+ * out hidden files and node_modules. Documentation found in folders (.md, .html: a capture folder
+ * often holds the README that describes it) is listed and flagged, so it is accounted for but not parsed.
+ */
+export async function listArtefactFiles(paths: readonly string[]): Promise<{ files: WalkEntry[]; missing: string[] }> {
+  const files: WalkEntry[] = [];
+  const missing: string[] = [];
+  async function visit(p: string, explicit: boolean): Promise<void> {
+    let st;
+    try {
+      st = await stat(p);
+    } catch {
+      if (explicit) missing.push(p);
+      return;
+    }
+    if (st.isDirectory()) {
+      const entries = (await readdir(p)).sort();
+      for (const e of entries) {
+        if (e.startsWith('.') || SKIPPED_NAMES.has(e)) continue;
+        await visit(path.join(p, e), false);
+      }
+    } else if (st.isFile()) {
+      const ext = path.extname(p).toLowerCase();
+      files.push({ path: p, bytes: st.size, ...(!explicit && DOC_EXTENSIONS.has(ext) ? { documentation: true } : {}) });
+    }
+  }
+  for (const p of paths) await visit(p, true);
+  return { files, missing };
+}
+
+/**
+ * A sidecar file of timestamps written by a capture loop beside a series without stamps
+ * (`meminfo_epochs.txt` beside `meminfo.txt`): returns the series file it belongs to.
+ */
+export function sidecarTarget(file: string, all: ReadonlySet<string>): string | null {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  for (const suffix of ['_epochs.txt', '.epochs.txt', '_timestamps.txt', '.epochs', '.timestamps']) {
+    if (base.endsWith(suffix)) {
+      const stem = base.slice(0, -suffix.length);
+      for (const ext of ['.txt', '', '.log', '.txt.gz']) {
+        const candidate = path.join(dir, stem + ext);
+        if (all.has(candidate)) return candidate;
+      }
+    }
+  }
+  return null;
+}

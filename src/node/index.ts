@@ -1,0 +1,7 @@
+/**
+ * memforensics/node: the Node-only edges (files, folders, gzip, the CLI's pipeline).
+ * Everything else lives in the pure core, `memforensics`.
+ */
+export { analyzePaths, parsePaths, type AnalyzePathsOptions } from './analyzePaths.js';
+export { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget, type ContentKind, type WalkEntry } from './files.js';
+export { run as runCli } from '../cli/main.js';

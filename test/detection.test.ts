@@ -1,0 +1,102 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { detectFormat } from '../src/parsers/registry.js';
+import { SAMPLES, SHARED_REAL, hasSharedReal } from './helpers/samples.js';
+
+/**
+ * Every real file must be detected as its real format; files that are not memory artefacts
+ * (the capture programs' own logs, ground-truth JSON) must not be claimed by any parser.
+ */
+const EXPECTED: [suffix: string, format: string | null][] = [
+  ['.report.txt.gz', 'trace-cmd'],
+  ['.slabinfo.0_before.txt', 'slabinfo'],
+  ['.slabinfo.1_leak_held.txt', 'slabinfo'],
+  ['.slabinfo.2_after_exit.txt', 'slabinfo'],
+  ['D2_slab_meminfo_timerfd/slabinfo.txt', 'slabinfo'],
+  ['D2_slab_meminfo/slabinfo.txt.gz', 'slabinfo'],
+  ['/meminfo.txt', 'meminfo'],
+  ['vmstat_fresh.txt', 'vmstat'],
+  ['asan.txt', 'lsan'],
+  ['bpftrace.txt', 'bpftrace'],
+  ['memleak.txt', 'bcc-memleak'],
+  ['memleak_a.txt', 'bcc-memleak'],
+  ['/rss.txt', 'rss'],
+  ['valgrind.txt', 'valgrind'],
+  ['buddyinfo.txt', 'buddyinfo'],
+  ['extfrag_index.txt', 'extfrag-index'],
+  ['unusable_index.txt', 'extfrag-unusable'],
+  ['pagetypeinfo.txt', 'pagetypeinfo'],
+  ['public/bcc-memleak/', 'bcc-memleak'],
+  ['public/bpftrace/', 'bpftrace'],
+  ['public/buddyinfo/buddyinfo-', 'buddyinfo'],
+  ['public/buddyinfo/x86_64-3.1-numa4-buddyinfo.txt', 'buddyinfo'],
+  ['public/buddyinfo/extfrag-unusable_index', 'extfrag-unusable'],
+  ['public/buddyinfo/extfrag_index', 'extfrag-index'],
+  ['public/buddyinfo/pagetypeinfo', 'pagetypeinfo'],
+  ['public/kmemleak/', 'kmemleak'],
+  ['public/lsan-valgrind/asan', 'lsan'],
+  ['public/lsan-valgrind/lsan', 'lsan'],
+  ['public/lsan-valgrind/valgrind', 'valgrind'],
+  ['public/meminfo/', 'meminfo'],
+  ['public/oom/', 'oom'],
+  ['public/pmap/', 'pmap'],
+  ['public/slabinfo/slabtop', 'slabtop'],
+  ['public/slabinfo/', 'slabinfo'],
+  ['public/tracecmd/rpi3-arm32-tracecmd-report', 'trace-cmd'],
+  ['public/tracecmd/', 'ftrace'],
+  ['public/vmstat/', 'vmstat'],
+  // Not memory artefacts: the capture programs' own logs and notes.
+  ['.groundtruth.json', null],
+  ['.leaker.log', null],
+  ['leaker.log', null],
+  ['leaker_fds_at_hold.txt', null],
+  ['leaker_fds_before_kill.txt', null],
+  ['.report-stat.txt', null],
+  ['.report.stderr.txt', null],
+  ['timeline.txt', null],
+  ['.trace-cmd-record.log', null],
+  ['bpftrace.stderr.txt', null],
+  ['memleak.stderr.txt', null],
+  ['memleak_a.stderr.txt', null],
+  ['cfgleak.log', null],
+  ['wavemem.log', null],
+  ['d4_all.log', null],
+  ['pagepunch.log', null],
+  ['zoneinfo_after.txt', null],
+  ['zoneinfo_before.txt', null],
+  ['meminfo_epochs.txt', null],
+  ['.md', null],
+];
+
+function expectedFor(file: string): string | null | undefined {
+  for (const [suffix, format] of EXPECTED) if (file.endsWith(suffix) || (suffix.startsWith('public/') && file.includes(suffix))) return format;
+  return undefined;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const p = path.join(dir, e);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+function head(file: string): string {
+  const buf = readFileSync(file);
+  const text = (file.endsWith('.gz') ? gunzipSync(buf) : buf).subarray(0, 64 * 1024);
+  return new TextDecoder().decode(text);
+}
+
+const roots = [SAMPLES, ...(hasSharedReal ? [SHARED_REAL] : [])];
+const files = roots.flatMap((r) => walk(r).map((f) => [path.relative(path.dirname(r), f), f] as const)).filter(([, f]) => !f.endsWith('.dat'));
+
+describe('format detection over every real file', () => {
+  it.each(files)('%s', (rel, file) => {
+    const expected = expectedFor(rel.replaceAll(path.sep, '/'));
+    expect(expected, `no expectation for ${rel}`).not.toBeUndefined();
+    const got = detectFormat(head(file), { path: file });
+    if (expected === null) expect(got.map((c) => c.format)).toEqual([]);
+    else expect(got[0]?.format, JSON.stringify(got)).toBe(expected);
+  });
+});
