@@ -10,6 +10,9 @@ import type { FindingSeverity } from '../core/models.js';
  *   or a leak with no limit to project to whose rate is at least `warningBytesPerHour`;
  * - info: growth that did not pass the tests (plateau, step, too few points), bounded usage,
  *   and leaks below `warningBytesPerHour` with no limit known.
+ * A culprit seen without a rate (LSan, valgrind, kmemleak: what leaked by exit or scan time) is a
+ * warning, critical from `criticalLeakedBytes` on. A culprit with a rate but no usage series
+ * projects its time to the limit as limit / rate (the most optimistic case: nothing else in use).
  * Confidence below `minConfidence` lowers a grade by one step.
  */
 export const AlertThresholdsSchema = z.object({
@@ -17,6 +20,7 @@ export const AlertThresholdsSchema = z.object({
   criticalFractionPerHour: z.number().positive().default(0.05),
   warningBytesPerHour: z.number().nonnegative().default(1024 * 1024),
   minConfidence: z.number().min(0).max(1).default(0.6),
+  criticalLeakedBytes: z.number().positive().default(64 * 1024 * 1024),
 });
 export type AlertThresholds = z.infer<typeof AlertThresholdsSchema>;
 export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = AlertThresholdsSchema.parse({});
@@ -49,4 +53,26 @@ export function gradeLeak(signal: LeakSignal, thresholds: Partial<AlertThreshold
   }
   if (signal.confidence !== undefined && signal.confidence < th.minConfidence) grade = LOWER[grade];
   return grade;
+}
+
+/**
+ * Grades a culprit finding (allocation site, stack, leak site, kmemleak cluster, slab cache) from
+ * the numbers in its first evidence, by the rules above.
+ * @example
+ * gradeCulprit({ growthBytesPerSecond: 8192 }, 24 * 2 ** 30) // 'warning'
+ */
+export function gradeCulprit(
+  values: Record<string, number | string | null> | undefined,
+  limitBytes: number | null,
+  thresholds: Partial<AlertThresholds> = {},
+): FindingSeverity {
+  const th = { ...DEFAULT_ALERT_THRESHOLDS, ...thresholds };
+  const v = values ?? {};
+  const perSecond = typeof v.growthBytesPerSecond === 'number' ? v.growthBytesPerSecond : null;
+  if (perSecond !== null && perSecond > 0) {
+    const bytesPerHour = perSecond * 3600;
+    return gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: limitBytes ? limitBytes / perSecond : null, limitBytes }, th);
+  }
+  const bytes = [v.bytes, v.outstandingBytes, v.lastBytes].find((x): x is number => typeof x === 'number');
+  return bytes !== undefined && bytes >= th.criticalLeakedBytes ? 'critical' : 'warning';
 }

@@ -6,6 +6,9 @@ import type { Detection } from '../parsers/auto.js';
 import { buildReport, emptySections, type ReportSections } from '../report/buildReport.js';
 import type { Artefact, Report, Verdict } from '../report/schema.js';
 import { runUsageTrends } from './usageTrends.js';
+import { AlertThresholdsSchema } from './alerts.js';
+import type { LeakTrendResult } from './trend/index.js';
+import type { PairingResult } from './pairing/index.js';
 
 /** One input of an analysis: a parsed artefact, or a file that could not be read or placed. */
 export interface ParsedArtefact {
@@ -30,6 +33,8 @@ export const AnalyzeOptionsSchema = z.object({
   includeTracer: z.boolean().optional(),
   /** Keep every extracted series in the report (default: only the ones analysed for trends). */
   allSeries: z.boolean().optional(),
+  /** Thresholds of the graded alerts (see alerts.ts). */
+  alertThresholds: AlertThresholdsSchema.partial().optional(),
 });
 export type AnalyzeOptions = z.infer<typeof AnalyzeOptionsSchema>;
 
@@ -38,7 +43,13 @@ export interface AnalysisContext {
   sections: ReportSections;
   findings: Finding[];
   /** Series the trend engine should look at, with what they measure. */
-  usageSeries: { series: TimeSeries; role: UsageRole; limit?: number }[];
+  usageSeries: { series: TimeSeries; role: UsageRole; limit?: number; /** false when another analysis reports this series' growth (meminfo attribution) */ emitFinding?: boolean }[];
+  /** The trend engine's full results, for the verdict (filled by runUsageTrends). */
+  trendResults: { source: string; name: string; role: UsageRole; result: LeakTrendResult }[];
+  /** Trace pairings, for linking kernel findings in time. */
+  traces: { source: string; pairing: PairingResult }[];
+  /** MemTotal seen in any meminfo artefact: the default limit for projections. */
+  memTotalBytes?: number;
 }
 
 /** What a usage series measures, for the verdict's "where does it live" question. */
@@ -84,7 +95,7 @@ export function analyzeArtefacts(
     summary: 'no analysis applied',
   }),
 ): Report {
-  const ctx: AnalysisContext = { options, sections: emptySections(), findings: [], usageSeries: [] };
+  const ctx: AnalysisContext = { options, sections: emptySections(), findings: [], usageSeries: [], trendResults: [], traces: [] };
   for (const a of artefacts) {
     if (!a.format || !a.result) continue;
     analyzers[a.format]?.(a, ctx);

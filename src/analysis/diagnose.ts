@@ -1,12 +1,318 @@
-import type { Verdict } from '../report/schema.js';
+import type { Evidence, Finding, FindingSeverity } from '../core/models.js';
+import { formatDuration } from '../core/text.js';
+import type { BuddyinfoSnapshot, ExtfragSnapshot, PagetypeinfoSnapshot } from '../parsers/buddyinfo/index.js';
+import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
+import type { Verdict, VerdictKind } from '../report/schema.js';
 import type { AnalysisContext, ParsedArtefact } from './analyze.js';
+import { classifyMemoryGrowth, type MemoryGrowthClassification } from './classifyMemoryGrowth.js';
+import { checkKernelIndices } from './fragmentation.js';
+import { gradeCulprit } from './alerts.js';
+import { bytesPerUnit } from './usageTrends.js';
+
+/**
+ * The bundle verdict, combined the way an expert works:
+ * 1. qualify: is there a leak at all (trend engine on usage series, culprit tools that see growth),
+ *    or fragmentation (buddy high orders lost while free memory stays), or neither;
+ * 2. localise: kernel (Slab, SUnreclaim, traces, kmemleak) or user (AnonPages, RSS, memleak, LSan);
+ * 3. name the culprit: one culprit seen by several tools becomes one finding with all their evidence;
+ * 4. link kernel-side and user-side findings captured together.
+ */
+
+/** Finding kinds that say memory is leaking (when graded warning or worse). */
+const LEAK_KINDS = new Set([
+  'allocation-site-leak',
+  'slab-cache-growth',
+  'kmemleak-cluster',
+  'stack-growth',
+  'leak-site',
+  'usage-trend',
+  'meminfo-growth',
+  'unaccounted-memory-growth',
+]);
+/** Kinds that name a culprit (a function or a cache), as opposed to a usage counter. */
+const CULPRIT_KINDS = new Set(['allocation-site-leak', 'kmemleak-cluster', 'stack-growth', 'leak-site', 'slab-cache-growth']);
+
+const RANK: Record<FindingSeverity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** meminfo counters that are caches: their growth is load, not a leak (reclaimed under pressure). */
+const CACHE_FIELDS = ['Cached', 'Buffers', 'SReclaimable', 'KReclaimable', 'Active(file)', 'Inactive(file)', 'Mapped', 'SwapCached'];
+
+function isCacheGrowth(f: Finding): boolean {
+  return f.kind === 'meminfo-growth' && CACHE_FIELDS.some((c) => f.title.includes(` ${c} `));
+}
+
+export function isLeakFinding(f: Finding): boolean {
+  return f.kind.split('+').some((k) => LEAK_KINDS.has(k)) && f.severity !== 'info' && !isCacheGrowth(f);
+}
+
+function folderOf(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i < 0 ? '.' : p.slice(0, i);
+}
+
+/** The bare symbol of a culprit, so `parse_config_entry+0x19` and `parse_config_entry (cfgleak.c:53)` match. */
+export function culpritKey(culprit: string): string {
+  let s = culprit.trim();
+  for (const sep of [' ', '+', '(', '[']) {
+    const i = s.indexOf(sep);
+    if (i > 0) s = s.slice(0, i);
+  }
+  return s;
+}
+
+/**
+ * Merges findings that name the same culprit from different tools into one finding carrying every
+ * tool's evidence (one culprit seen by valgrind and LSan is one finding with two pieces of evidence).
+ * @example
+ * mergeByCulprit([valgrindFinding, lsanFinding]).length // 1
+ */
+export function mergeByCulprit(findings: readonly Finding[]): Finding[] {
+  const out: Finding[] = [];
+  const byKey = new Map<string, Finding>();
+  for (const f of findings) {
+    if (!f.culprit || !CULPRIT_KINDS.has(f.kind) || f.severity === 'info') {
+      out.push(f);
+      continue;
+    }
+    // Tools agree about one run: only findings from the same capture folder are merged.
+    const key = `${folderOf(f.source.split(', ')[0])}|${f.space ?? 'unknown'}:${culpritKey(f.culprit)}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      const copy = { ...f, evidence: [...f.evidence] };
+      byKey.set(key, copy);
+      out.push(copy);
+      continue;
+    }
+    seen.evidence.push(...f.evidence);
+    if (RANK[f.severity] < RANK[seen.severity]) seen.severity = f.severity;
+    seen.score = Math.max(seen.score ?? 0, f.score ?? 0) + 10;
+    seen.source = [...new Set([...seen.source.split(', '), f.source])].join(', ');
+    const kinds = seen.kind.split('+');
+    if (!kinds.includes(f.kind)) {
+      seen.kind = [...kinds, f.kind].join('+');
+      seen.title = `${seen.title} (confirmed by ${f.kind.replace(/-/g, ' ')})`;
+    }
+  }
+  return out;
+}
+
+interface GroupData {
+  folder: string;
+  buddyinfo?: { path: string; records: BuddyinfoSnapshot[] };
+  meminfo?: { path: string; records: MeminfoSnapshot[] };
+  pagetypeinfo?: { path: string; records: PagetypeinfoSnapshot[] };
+  unusable?: { path: string; records: ExtfragSnapshot[] };
+  extfragIndex?: { path: string; records: ExtfragSnapshot[] };
+}
+
+function groupsOf(artefacts: readonly ParsedArtefact[]): GroupData[] {
+  const groups = new Map<string, GroupData>();
+  for (const a of artefacts) {
+    if (!a.result || !a.format) continue;
+    const folder = folderOf(a.path);
+    const g = groups.get(folder) ?? { folder };
+    const entry = { path: a.path, records: a.result.records as never[] };
+    if (a.format === 'buddyinfo') g.buddyinfo ??= entry;
+    else if (a.format === 'meminfo') g.meminfo ??= entry;
+    else if (a.format === 'pagetypeinfo') g.pagetypeinfo ??= entry;
+    else if (a.format === 'extfrag-unusable') g.unusable ??= entry;
+    else if (a.format === 'extfrag-index') g.extfragIndex ??= entry;
+    else continue;
+    groups.set(folder, g);
+  }
+  return [...groups.values()];
+}
+
+/** Runs classifyMemoryGrowth per capture folder and checks computed indices against the kernel's files. */
+function classify(ctx: AnalysisContext, artefacts: readonly ParsedArtefact[]): (MemoryGrowthClassification & { group: string })[] {
+  const out: (MemoryGrowthClassification & { group: string })[] = [];
+  const frag = (ctx.sections.fragmentation ?? { analyses: [] }) as { analyses: Record<string, unknown>[] };
+  for (const g of groupsOf(artefacts)) {
+    if (!g.buddyinfo && !g.meminfo) continue;
+    const inGroup = (source: string) => folderOf(source) === g.folder;
+    const trends = ctx.trendResults
+      .filter((t) => inGroup(t.source) && t.role !== 'other')
+      .map((t) => ({ name: t.name, role: t.role as 'user' | 'kernel' | 'total', result: t.result }));
+    const c = classifyMemoryGrowth(
+      {
+        buddyinfo: g.buddyinfo?.records,
+        meminfo: g.meminfo?.records,
+        pagetypeinfo: g.pagetypeinfo?.records,
+        extfragIndex: g.extfragIndex?.records,
+        trends,
+      },
+      {
+        sources: {
+          ...(g.buddyinfo ? { buddyinfo: g.buddyinfo.path } : {}),
+          ...(g.meminfo ? { meminfo: g.meminfo.path } : {}),
+          ...(g.pagetypeinfo ? { pagetypeinfo: g.pagetypeinfo.path } : {}),
+          ...(g.extfragIndex ? { extfragIndex: g.extfragIndex.path } : {}),
+        },
+      },
+    );
+    out.push({ group: g.folder, ...c });
+    if (g.buddyinfo) {
+      const checks = [
+        ...(g.unusable ? [{ source: g.unusable.path, ...checkKernelIndices(g.buddyinfo.records, g.unusable.records, 'unusable_index') }] : []),
+        ...(g.extfragIndex ? [{ source: g.extfragIndex.path, ...checkKernelIndices(g.buddyinfo.records, g.extfragIndex.records, 'extfrag_index') }] : []),
+      ];
+      const entry = frag.analyses.find((a) => a.source === g.buddyinfo!.path);
+      if (entry && checks.length > 0) entry.kernelIndexChecks = checks;
+    }
+  }
+  if (out.length > 0 || frag.analyses.length > 0) ctx.sections.fragmentation = { ...frag, classifications: out };
+  return out;
+}
+
+/** Adds a finding linking kernel-side and user-side leaks captured in the same folder (the same run). */
+function linkKernelAndUser(findings: Finding[]): Finding | null {
+  const leaks = findings.filter(isLeakFinding);
+  const byFolder = new Map<string, { kernel: Finding[]; user: Finding[] }>();
+  for (const f of leaks) {
+    if (f.space !== 'kernel' && f.space !== 'user') continue;
+    for (const src of f.source.split(', ')) {
+      const g = byFolder.get(folderOf(src)) ?? { kernel: [], user: [] };
+      g[f.space].push(f);
+      byFolder.set(folderOf(src), g);
+    }
+  }
+  for (const [folder, g] of byFolder) {
+    if (g.kernel.length > 0 && g.user.length > 0) {
+      const k = g.kernel[0];
+      const u = g.user[0];
+      return {
+        kind: 'kernel-user-link',
+        severity: 'info',
+        title: `Kernel-side and user-side growth in the same capture (${folder}): ${k.culprit ?? k.title} with ${u.culprit ?? u.title}`,
+        source: [...new Set([k.source, u.source])].join(', '),
+        space: 'unknown',
+        score: 1,
+        evidence: [...k.evidence.slice(0, 1), ...u.evidence.slice(0, 1)],
+      };
+    }
+  }
+  return null;
+}
+
+/** Bytes per hour a leak finding stands for (or bytes leaked when it has no rate), to rank culprits. */
+function magnitude(f: Finding): number {
+  const v = f.evidence[0]?.values ?? {};
+  if (typeof v.growthBytesPerSecond === 'number') return v.growthBytesPerSecond * 3600;
+  if (typeof v.slopePerHour === 'number' && typeof v.unit === 'string') return v.slopePerHour * (bytesPerUnit(v.unit) ?? 1);
+  for (const k of ['bytes', 'outstandingBytes', 'lastBytes']) if (typeof v[k] === 'number') return v[k] as number;
+  return f.score ?? 0;
+}
+
+function spaceOf(leaks: readonly Finding[]): Verdict['space'] {
+  const k = leaks.some((f) => f.space === 'kernel');
+  const u = leaks.some((f) => f.space === 'user');
+  return k && u ? 'both' : k ? 'kernel' : u ? 'user' : 'unknown';
+}
 
 /**
  * The bundle verdict: qualify, localise, name the culprit, from every section of the analysis.
+ * Reorganises ctx.findings (culprits merged across tools, a kernel/user link added).
  * @example
- * const verdict = diagnose(ctx, artefacts);
+ * const verdict = diagnose(ctx, artefacts); verdict.kind // 'leak'
  */
 export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefact[]): Verdict {
-  void artefacts;
-  return { kind: 'inconclusive', severity: 'info', summary: `${ctx.findings.length} findings` };
+  const classifications = classify(ctx, artefacts);
+  const limitBytes = ctx.options.limitBytes ?? ctx.memTotalBytes ?? null;
+  const graded = ctx.findings.map((f) =>
+    CULPRIT_KINDS.has(f.kind) && f.severity !== 'info' ? { ...f, severity: gradeCulprit(f.evidence[0]?.values, limitBytes, ctx.options.alertThresholds) } : f,
+  );
+  const merged = mergeByCulprit(graded);
+  const link = linkKernelAndUser(merged);
+  if (link) merged.push(link);
+  ctx.findings.splice(0, ctx.findings.length, ...merged);
+
+  const leaks = merged.filter(isLeakFinding).sort((a, b) => RANK[a.severity] - RANK[b.severity] || magnitude(b) - magnitude(a));
+  const culprits = leaks.filter((f) => CULPRIT_KINDS.has(f.kind.split('+')[0]));
+  const fragClass = classifications.filter((c) => c.kind === 'fragmentation' || c.kind === 'leak-and-fragmentation');
+  const fragFindings = merged.filter((f) => f.kind === 'fragmentation' && f.severity !== 'info');
+  const oomFrag = ctx.sections.oomEvents.filter((e) => (e.fragmentation as { fragmented?: boolean } | undefined)?.fragmented === true);
+  const fragmented = fragClass.length > 0 || (fragFindings.length > 0 && classifications.length === 0) || oomFrag.length > 0;
+  const leaking = leaks.length > 0 || classifications.some((c) => c.kind === 'leak' || c.kind === 'leak-and-fragmentation');
+
+  const analysedTrends = ctx.sections.trends.filter((t) => t.verdict !== 'insufficient-data').length;
+  const culpritToolsRan = ctx.sections.stackGrowth.length + ctx.sections.leakSites.length + ctx.sections.allocationSites.length + ctx.sections.kmemleakClusters.length;
+  const sawNoLeak = classifications.some((c) => c.kind === 'no-leak') || analysedTrends > 0 || culpritToolsRan > 0 || ctx.sections.slabGrowth.length > 0;
+
+  let kind: VerdictKind;
+  if (leaking && fragmented) kind = 'leak-and-fragmentation';
+  else if (leaking) kind = 'leak';
+  else if (fragmented) kind = 'fragmentation';
+  else if (sawNoLeak) kind = 'no-leak';
+  else kind = 'inconclusive';
+
+  const severity: FindingSeverity =
+    kind === 'no-leak' || kind === 'inconclusive'
+      ? 'info'
+      : [...leaks, ...fragFindings].reduce<FindingSeverity>((s, f) => (RANK[f.severity] < RANK[s] ? f.severity : s), 'warning');
+
+  const leakTrends = ctx.sections.trends.filter((t) => t.verdict === 'leak' && t.timeToLimitSeconds !== null);
+  const timeToLimitSeconds = leakTrends.length > 0 ? Math.min(...leakTrends.map((t) => t.timeToLimitSeconds as number)) : null;
+  const space = leaking ? spaceOf(leaks) : 'unknown';
+
+  const evidence: Evidence[] = [];
+  for (const f of [...culprits.slice(0, 3), ...leaks.filter((f) => !culprits.includes(f)).slice(0, 2), ...fragFindings.slice(0, 2)]) {
+    evidence.push(...f.evidence.slice(0, 2));
+  }
+  for (const c of fragClass.slice(0, 1)) evidence.push(...c.evidenceFor.slice(0, 2));
+
+  // Independent tools that agree raise confidence; a classification brings its own.
+  const tools = new Set(leaks.map((f) => f.kind.split('+')[0]));
+  let confidence: number;
+  if (kind === 'leak') confidence = Math.min(0.99, 0.55 + 0.12 * tools.size + 0.05 * Math.min(3, culprits.length));
+  else if (kind === 'fragmentation' || kind === 'leak-and-fragmentation') confidence = Math.max(0.5, ...fragClass.map((c) => c.confidence));
+  else if (kind === 'no-leak') confidence = Math.min(0.9, 0.5 + 0.1 * analysedTrends + 0.1 * classifications.filter((c) => c.kind === 'no-leak').length);
+  else confidence = 0.2;
+
+  return {
+    kind,
+    severity,
+    summary: summarise(kind, leaks, culprits, fragClass, fragFindings, oomFrag.length, space, timeToLimitSeconds, analysedTrends, classifications),
+    confidence: Math.round(confidence * 100) / 100,
+    timeToLimitSeconds,
+    space,
+    evidence,
+    ...(classifications.length > 0 ? { suggestedCaptures: [...new Set(classifications.flatMap((c) => c.suggestedCaptures))] } : {}),
+  };
+}
+
+function summarise(
+  kind: VerdictKind,
+  leaks: readonly Finding[],
+  culprits: readonly Finding[],
+  fragClass: readonly MemoryGrowthClassification[],
+  fragFindings: readonly Finding[],
+  oomFrag: number,
+  space: Verdict['space'],
+  timeToLimitSeconds: number | null,
+  analysedTrends: number,
+  classifications: readonly MemoryGrowthClassification[],
+): string {
+  const where = space === 'both' ? 'kernel and user space' : space === 'kernel' ? 'kernel space' : space === 'user' ? 'user space' : 'an unlocalised place';
+  const top = culprits[0] ?? leaks[0];
+  const ttl = timeToLimitSeconds !== null && !top?.title.includes('limit') ? ` Projected to reach the limit in ${formatDuration(timeToLimitSeconds)}.` : '';
+  const names = [...new Set(culprits.map((f) => f.culprit).filter((c): c is string => !!c))].slice(0, 4);
+  const culpritText = names.length > 0 ? ` Culprit${names.length > 1 ? 's' : ''}: ${names.join(', ')}.` : '';
+  const fz = fragClass[0]?.fragmentation;
+  const fragText =
+    (kind === 'fragmentation' ? fragClass[0]?.summary : undefined) ??
+    fragFindings[0]?.title ??
+    (fz ? `${fz.zone} order-${fz.order} unusable index ${fz.baselineUnusable.toFixed(3)} -> ${fz.worstUnusable.toFixed(3)} (end ${fz.endUnusable.toFixed(3)}).` : undefined) ??
+    (oomFrag > 0 ? `${oomFrag} OOM kill(s) failed high-order allocations with memory still free.` : '');
+  switch (kind) {
+    case 'leak':
+      return `Memory is leaking in ${where}: ${top?.title ?? 'growth confirmed'}.${culpritText}${ttl}`;
+    case 'leak-and-fragmentation':
+      return `Memory is leaking in ${where} (${top?.title ?? 'growth confirmed'}) and free memory is fragmented: ${fragText}${culpritText}${ttl}`;
+    case 'fragmentation':
+      return `No leak: free memory is fragmented. ${fragText}`;
+    case 'no-leak':
+      return `No leak found: ${analysedTrends} usage series analysed${classifications.length ? `, ${classifications.length} capture(s) classified` : ''}, and no culprit tool shows growing outstanding memory.`;
+    default:
+      return 'Inconclusive: the captures hold no usage series, trace or leak report long enough to judge. Capture meminfo or slabinfo every few seconds over several stress cycles.';
+  }
 }

@@ -1,5 +1,7 @@
 import type { FormatId, ParseResult } from '../core/parser.js';
+import type { TraceRecord } from '../parsers/tracecmd/index.js';
 import type { AnalyzeOptions } from './analyze.js';
+import { AllocationPairer } from './pairing/index.js';
 
 /**
  * A consumer that analyses records while they stream out of the parser, so a multi-gigabyte
@@ -11,10 +13,17 @@ export interface StreamingConsumer {
   finish: (result: ParseResult<unknown>) => Record<string, unknown>;
 }
 
-/** The streaming consumer for a format, or undefined when its records are analysed whole. */
+/**
+ * The streaming consumer for a format, or undefined when its records are analysed whole.
+ * @example
+ * const consumer = streamingConsumerFor('trace-cmd', 'trace.txt', {});
+ * await parseAsync(traceCmdParser, chunks, { onRecord: consumer.onRecord });
+ */
 export function streamingConsumerFor(format: FormatId, source: string, options: AnalyzeOptions): StreamingConsumer | undefined {
-  void format;
-  void source;
-  void options;
-  return undefined;
+  if (format !== 'trace-cmd' && format !== 'ftrace') return undefined;
+  const pairer = new AllocationPairer({ source, includeTracer: options.includeTracer });
+  return {
+    onRecord: (record) => pairer.add(record as TraceRecord),
+    finish: () => ({ pairing: pairer.finish() }),
+  };
 }

@@ -18,9 +18,10 @@ export function bytesPerUnit(unit: string): number | null {
  * runUsageTrends(ctx); ctx.sections.trends[0].verdict // 'leak'
  */
 export function runUsageTrends(ctx: AnalysisContext): void {
-  for (const { series, role, limit } of ctx.usageSeries) {
+  for (const { series, role, limit, emitFinding } of ctx.usageSeries) {
     const r = detectLeakTrend(series, limit !== undefined && limit > 0 ? { limit } : {});
     const source = series.source ?? '';
+    ctx.trendResults.push({ source, name: series.name, role, result: r });
     const { troughs, peaks, fit, band, projection, regimes, changePoints, segments, gaps, reason, method, onsetAtStart, timeToLimitCi, noise } = r;
     ctx.sections.trends.push({
       source,
@@ -51,11 +52,11 @@ export function runUsageTrends(ctx: AnalysisContext): void {
       gaps,
       timeAssumed: series.timeAssumed ?? false,
     });
-    if (r.verdict === 'no-leak' || r.verdict === 'insufficient-data') continue;
+    if (r.verdict === 'no-leak' || r.verdict === 'insufficient-data' || emitFinding === false) continue;
     const perUnit = bytesPerUnit(series.unit);
     const bytesPerHour = perUnit !== null && r.slopePerHour !== null ? r.slopePerHour * perUnit : null;
     const limitBytes = perUnit !== null && r.limit !== null ? r.limit * perUnit : null;
-    const severity = r.verdict === 'leak' ? gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: r.timeToLimitSeconds, limitBytes }) : 'info';
+    const severity = r.verdict === 'leak' ? gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: r.timeToLimitSeconds, limitBytes }, ctx.options.alertThresholds) : 'info';
     const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${r.slopePerHour?.toPrecision(3)} ${series.unit}/h`;
     const title =
       r.verdict === 'leak'

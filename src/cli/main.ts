@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FORMAT_IDS, type FormatId } from '../core/parser.js';
@@ -30,6 +31,7 @@ analyze options:
   --fail-on LEVEL        exit 3 when a finding of LEVEL (critical|warning) or worse exists
   --include-tracer       keep the tracer's own allocations (trace-cmd, bpftrace, perf)
   --all-series           keep every extracted series in the report
+  --jobs N               parse files in N worker threads (default: the number of cores)
   --quiet                no progress or summary on stderr
   -h, --help             this help
 
@@ -86,6 +88,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
       'include-tracer': { type: 'boolean' },
       'all-series': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      jobs: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -110,6 +113,8 @@ async function analyzeCommand(args: string[]): Promise<number> {
     intervalSeconds = Number(values.interval);
     if (!(intervalSeconds > 0)) throw new UsageError(`--interval takes a positive number of seconds`);
   }
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a whole number of at least 1');
   const quiet = values.quiet === true;
   const tty = process.stderr.isTTY === true && !quiet;
   const options: AnalyzePathsOptions = {
@@ -118,7 +123,8 @@ async function analyzeCommand(args: string[]): Promise<number> {
     intervalSeconds,
     includeTracer: values['include-tracer'],
     allSeries: values['all-series'],
-    onProgress: tty ? progressLine() : undefined,
+    onProgress: tty && jobs === 1 ? progressLine() : undefined,
+    jobs,
   };
 
   let report: Report = await analyzePaths(positionals, options);

@@ -43,9 +43,10 @@ export const DIAGNOSTIC_CODES = {
   'csv-no-time-column': { severity: 'warning', doc: 'The CSV has no recognisable time column; rows are indexed by the sampling interval option.' },
   'csv-bad-value': { severity: 'data-loss', doc: 'A CSV cell that should be numeric is not.' },
   'csv-column-mismatch': { severity: 'data-loss', doc: 'A CSV row has a different number of cells than the header; missing cells are null, extra cells dropped.' },
-  'csv-bad-row': { severity: 'data-loss', doc: 'A CSV row the CSV reader could not split (unterminated quote, row longer than 64 KiB); the row was not used.' },
+  'csv-bad-row': { severity: 'data-loss', doc: 'A CSV row the CSV reader could not split (unterminated quote, row longer than 16 KiB or 1024 cells); the row was not used.' },
   'pagetypeinfo-capped-count': { severity: 'info', doc: 'pagetypeinfo printed a free-list count as `>100000`: the kernel stops counting there, so the value is a lower bound (buddyinfo has the exact per-zone count).' },
-  'extfrag-negative-printed': { severity: 'warning', doc: 'extfrag_index printed a negative index as `0.-500` (%d.%03d of a value between -1 and 0, kernels before 4.17); read as the negative number.' },
+  'extfrag-wrong-file': { severity: 'warning', doc: 'An extfrag file whose `... index at order` header names the other index (unusable_index read as extfrag_index or the reverse, e.g. a forced format).' },
+  'extfrag-negative-printed': { severity: 'warning', doc: 'extfrag_index printed an index between -1 and 0 as `0.-500` (the kernel prints index/1000 and index%1000 with %d.%03d; happens e.g. in a zone with a single free block); read as the negative number.' },
 
   // ---- leak reports (bcc memleak, bpftrace, OOM, LSan, valgrind) ----
   'report-orphan-frame': { severity: 'data-loss', doc: 'A stack frame line outside any stack block.' },

@@ -19,6 +19,8 @@ export interface AnalyzePathsOptions extends AnalyzeOptions {
   onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
   /** Called when a file starts, for progress lines. */
   onFile?: (file: string, index: number, count: number) => void;
+  /** Parse files in this many worker threads (default 1: in this thread). */
+  jobs?: number;
 }
 
 function parseTimestampsSidecar(text: string): number[] {
@@ -41,39 +43,72 @@ async function* counting(chunks: AsyncIterable<Uint8Array>, onBytes: (n: number)
   }
 }
 
+/** One file to parse: what a worker thread receives. */
+export interface ParseTask {
+  path: string;
+  bytes: number;
+  sidecar?: string;
+}
+
+/** The serialisable subset of the options a worker needs. */
+export type WorkerParseOptions = Omit<AnalyzePathsOptions, 'onProgress' | 'onFile'>;
+
+/**
+ * Plans the work for a set of paths: the files to parse (with their timestamp sidecars) and the
+ * entries that need no parsing (missing paths, documentation, sidecars), in listing order.
+ */
+export async function planPaths(paths: readonly string[]): Promise<{ order: string[]; tasks: ParseTask[]; fixed: Map<string, ParsedArtefact> }> {
+  const { files, missing } = await listArtefactFiles(paths);
+  const fixed = new Map<string, ParsedArtefact>();
+  const order: string[] = [];
+  for (const p of missing) {
+    order.push(p);
+    fixed.set(p, { path: p, format: null, error: { code: 'UNREADABLE', message: 'no such file or directory' } });
+  }
+  const all = new Set(files.map((f) => f.path));
+  const sidecarOf = new Map<string, string>();
+  for (const f of files) {
+    const target = sidecarTarget(f.path, all);
+    if (target) sidecarOf.set(f.path, target);
+  }
+  const sidecarFor = new Map([...sidecarOf].map(([sidecar, target]) => [target, sidecar]));
+  const tasks: ParseTask[] = [];
+  for (const f of files) {
+    order.push(f.path);
+    if (f.documentation) fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, skipped: 'documentation' });
+    else if (sidecarOf.has(f.path)) fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, sidecarOf: sidecarOf.get(f.path) });
+    else tasks.push({ path: f.path, bytes: f.bytes, ...(sidecarFor.has(f.path) ? { sidecar: sidecarFor.get(f.path) } : {}) });
+  }
+  return { order, tasks, fixed };
+}
+
 /**
  * Reads, detects and parses every file under the given paths (folders recursively, .gz
  * transparently). A file that cannot be read or placed becomes an artefact with an `error`;
- * it never stops the others.
+ * it never stops the others. With `jobs` > 1 the files are parsed in worker threads
+ * (see parallel.ts); the result is the same as the serial run.
  */
 export async function parsePaths(paths: readonly string[], options: AnalyzePathsOptions = {}): Promise<ParsedArtefact[]> {
-  const { files, missing } = await listArtefactFiles(paths);
-  const out: ParsedArtefact[] = missing.map((p) => ({ path: p, format: null, error: { code: 'UNREADABLE', message: 'no such file or directory' } }));
-  const all = new Set(files.map((f) => f.path));
-  const sidecars = new Map<string, string>();
-  for (const f of files) {
-    const target = sidecarTarget(f.path, all);
-    if (target) sidecars.set(target, f.path);
-  }
-  const sidecarFiles = new Set(sidecars.values());
-  let index = 0;
-  for (const f of files) {
-    options.onFile?.(f.path, index++, files.length);
-    if (f.documentation) {
-      out.push({ path: f.path, format: null, bytes: f.bytes, skipped: 'documentation' });
-      continue;
+  const { order, tasks, fixed } = await planPaths(paths);
+  const parsed = new Map<string, ParsedArtefact>();
+  if ((options.jobs ?? 1) > 1 && tasks.length > 1) {
+    const { parseTasksInWorkers } = await import('./parallel.js');
+    const { onProgress: _p, onFile, ...workerOptions } = options;
+    const results = await parseTasksInWorkers(tasks, workerOptions, options.jobs!, onFile);
+    for (const r of results) parsed.set(r.path, r);
+  } else {
+    let index = 0;
+    for (const t of tasks) {
+      options.onFile?.(t.path, index++, tasks.length);
+      parsed.set(t.path, await parseFile(t, options));
     }
-    if (sidecarFiles.has(f.path)) {
-      const target = [...sidecars].find(([, s]) => s === f.path)![0];
-      out.push({ path: f.path, format: null, bytes: f.bytes, sidecarOf: target });
-      continue;
-    }
-    out.push(await parseOne(f.path, f.bytes, sidecars.get(f.path), options));
   }
-  return out;
+  return order.map((p) => fixed.get(p) ?? parsed.get(p)!);
 }
 
-async function parseOne(file: string, bytes: number, sidecar: string | undefined, options: AnalyzePathsOptions): Promise<ParsedArtefact> {
+/** Detects and parses one file (the unit of work of the serial loop and of each worker). */
+export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): Promise<ParsedArtefact> {
+  const { path: file, bytes, sidecar } = task;
   try {
     const kind = await contentKind(file);
     if (kind === 'trace-cmd-dat') {

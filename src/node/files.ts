@@ -68,7 +68,8 @@ export async function readHead(file: string, maxBytes = 64 * 1024, kind?: Conten
 }
 
 const SKIPPED_NAMES = new Set(['node_modules', '.git']);
-const DOC_EXTENSIONS = new Set(['.md', '.markdown', '.rst', '.html', '.png', '.svg']);
+/** Found in capture folders beside the data: documentation and the capture scripts themselves. */
+const DOC_EXTENSIONS = new Set(['.md', '.markdown', '.rst', '.html', '.png', '.svg', '.sh', '.py', '.c', '.bt']);
 
 export interface WalkEntry {
   path: string;

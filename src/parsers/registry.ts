@@ -1,11 +1,46 @@
 import type { FormatId, ParserDefinition, SniffContext } from '../core/parser.js';
 // Each format registers here: one import and one entry in PARSERS (keep both lists sorted by format).
 import { meminfoParser } from './meminfo/index.js';
+import { slabinfoParser, slabtopParser } from './slabinfo/index.js';
+import { vmstatParser } from './vmstat/index.js';
+import { buddyinfoParser, extfragIndexParser, extfragUnusableParser, pagetypeinfoParser } from './buddyinfo/index.js';
+import { kmemleakParser } from './kmemleak/index.js';
+import { bccMemleakParser } from './bcc-memleak/index.js';
+import { bpftraceParser } from './bpftrace/index.js';
+import { ftraceParser, traceCmdParser } from './tracecmd/index.js';
+import { csvParser } from './csv/index.js';
+import { pidstatParser } from './pidstat/index.js';
+import { pmapParser } from './pmap/index.js';
+import { rssParser } from './rss/index.js';
+import { smapsRollupParser } from './smaps-rollup/index.js';
+import { oomParser } from './oom/index.js';
+import { lsanParser } from './lsan/index.js';
+import { valgrindParser } from './valgrind/index.js';
 // @registry-imports
 
 /** Every registered parser, the single source for detection, the CLI and the README table. */
 export const PARSERS: readonly ParserDefinition<any, any>[] = [
   meminfoParser,
+  slabinfoParser,
+  slabtopParser,
+  vmstatParser,
+  buddyinfoParser,
+  pagetypeinfoParser,
+  extfragUnusableParser,
+  extfragIndexParser,
+  kmemleakParser,
+  bccMemleakParser,
+  bpftraceParser,
+  traceCmdParser,
+  ftraceParser,
+  csvParser,
+  rssParser,
+  pidstatParser,
+  pmapParser,
+  smapsRollupParser,
+  oomParser,
+  lsanParser,
+  valgrindParser,
   // @registry-entries
 ];
 

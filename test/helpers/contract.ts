@@ -58,13 +58,22 @@ export function seriousDiagnostics(result: ParseResult<unknown>) {
   return result.diagnostics.items.filter((d) => d.severity === 'error' || d.severity === 'data-loss');
 }
 
+/** Lines from other logs that end up interleaved with captures on a shared console. */
+export const FOREIGN_LINES = [
+  '[  804.478288] usb 1-1: new high-speed USB device number 2 using ehci-pci',
+  'Nov 22 07:25:51 host systemd[1]: Started Session 3 of user root.',
+  '\u001b[0m\u001b[1;32mroot@board\u001b[0m:~# cat /proc/meminfo',
+  'I/ActivityManager( 1234): Start proc 4321:com.example/u0a12 for activity',
+  '==1234== Memcheck, a memory error detector',
+];
+
 /**
  * Fuzz property: random text and mutated samples never throw anything but the typed input error,
  * never produce an internal-error diagnostic, and always account for every line.
  */
 export function fuzzParser(def: ParserDefinition<any, any>, seeds: string[], runs = 150): void {
   const mutated = fc
-    .tuple(fc.constantFrom(...seeds), fc.nat(), fc.nat(), fc.string({ maxLength: 40 }), fc.constantFrom('cut', 'flip', 'crlf', 'insert', 'dup', 'drop'))
+    .tuple(fc.constantFrom(...seeds), fc.nat(), fc.nat(), fc.string({ maxLength: 40 }), fc.constantFrom('cut', 'flip', 'crlf', 'insert', 'dup', 'drop', 'foreign'))
     .map(([s, a, b, junk, op]) => {
       const i = s.length ? a % s.length : 0;
       const lines = s.split('\n');
@@ -77,6 +86,10 @@ export function fuzzParser(def: ParserDefinition<any, any>, seeds: string[], run
           return s.replaceAll('\n', '\r\n');
         case 'insert':
           return s.slice(0, i) + junk + '\n' + s.slice(i);
+        case 'foreign': {
+          // Lines of another log interleaved every few lines (a shared serial console).
+          return lines.map((l, k) => (k % (2 + (b % 5)) === 0 ? `${FOREIGN_LINES[k % FOREIGN_LINES.length]}\n${l}` : l)).join('\n');
+        }
         case 'dup': {
           const k = lines.length ? b % lines.length : 0;
           lines.splice(k, 0, lines[k] ?? '');

@@ -1,0 +1,880 @@
+import { z } from 'zod';
+import { FindingSchema, type Finding } from '../../core/models.js';
+import type { TraceEvent, TraceEventKind, TraceRecord, TraceStackRecord } from '../../parsers/tracecmd/core.js';
+import { detach, TraceEventKindSchema } from '../../parsers/tracecmd/core.js';
+import { firstFrameOutsideAllocator, isAllocatorFrame } from '../allocatorFrames.js';
+
+/**
+ * Pairs kernel allocations with their frees by pointer (slab objects: kmalloc and kmem_cache share
+ * one pointer space; pages by pfn), in trace order, and ranks what is left by how much it looks
+ * like a leak. Streaming: memory is the live set of unfreed allocations plus one aggregate per
+ * site / stack / task, never the whole trace.
+ *
+ * Handled for real: frees of objects allocated before the trace (unmatchedFrees, not errors);
+ * an allocation over a pointer that is still live (the earlier object was freed by a path that
+ * traced no free: kfree_rcu batches, kfree_bulk; counted as inferredFrees of the earlier object's
+ * site, like bcc memleak's missed-free workaround); kfree(NULL) and ZERO_SIZE_PTR ignored.
+ */
+
+export const DEFAULT_TRACER_COMMS: readonly string[] = ['trace-cmd', 'bpftrace', 'perf', 'trace-cmd-record'];
+
+export const PairingOptionsSchema = z.object({
+  /** Count only allocations by these comms (frees by any task still pair). */
+  comms: z.array(z.string()).optional(),
+  /** Count only allocations by these pids (or tgids). */
+  pids: z.array(z.number().int()).optional(),
+  /** Count only allocations of exactly these bytes_alloc (e.g. [4096]). Pages: 4096 << order. */
+  bytesAlloc: z.array(z.number()).optional(),
+  minBytesAlloc: z.number().optional(),
+  maxBytesAlloc: z.number().optional(),
+  /** Time window (trace seconds): events after `to` are ignored; allocations before `from` are not counted. */
+  from: z.number().optional(),
+  to: z.number().optional(),
+  /** Allocation event kinds to count (default: all). */
+  events: z.array(TraceEventKindSchema).optional(),
+  /** Include the tracer's own activity (trace-cmd, bpftrace, perf). Default false. */
+  includeTracer: z.boolean().optional(),
+  /** Comms excluded unless includeTracer (default DEFAULT_TRACER_COMMS); add the capture shell here. */
+  excludeComms: z.array(z.string()).optional(),
+  /** Outstanding allocations younger than this at the end of the trace are reported apart. Default 1 s. */
+  youngAgeSeconds: z.number().nonnegative().optional(),
+  /** Group sites by comm+pid (default) or by comm only. */
+  groupBy: z.enum(['pid', 'comm']).optional(),
+  /** A site needs at least this many mature outstanding objects to be called a leak. Default 10. */
+  minLeakCount: z.number().int().positive().optional(),
+  /** Result list lengths. Default 50 sites, 30 stacks, 30 tasks, 20 unmatched-free samples. */
+  maxSites: z.number().int().positive().optional(),
+  maxStacks: z.number().int().positive().optional(),
+  maxTasks: z.number().int().positive().optional(),
+  maxSamples: z.number().int().nonnegative().optional(),
+  /** Artefact label copied into results and evidence. */
+  source: z.string().optional(),
+});
+export type PairingOptions = z.infer<typeof PairingOptionsSchema>;
+
+export const LifetimeStatsSchema = z.object({
+  count: z.number().int().nonnegative(),
+  meanSeconds: z.number().nullable(),
+  minSeconds: z.number().nullable(),
+  maxSeconds: z.number().nullable(),
+  /** From a log2 histogram: within a factor of 2. */
+  medianSeconds: z.number().nullable(),
+});
+export type LifetimeStats = z.infer<typeof LifetimeStatsSchema>;
+
+/** One ranked site: the report's AllocationSiteEntry fields plus pairing details. */
+export const PairedSiteSchema = z.object({
+  site: z.string(),
+  comm: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  /** kmalloc | kmem_cache_alloc | mm_page_alloc (the _node variants folded in). */
+  event: z.string(),
+  cacheName: z.string().nullable(),
+  /** Frames of the stack holding the most outstanding objects of this site. */
+  stack: z.array(z.string()),
+  outstandingCount: z.number().int().nonnegative(),
+  outstandingBytes: z.number().nonnegative(),
+  /** bytes_req of the outstanding ones; bytesAllocated - bytesRequested is internal fragmentation. */
+  bytesRequested: z.number().nonnegative(),
+  bytesAllocated: z.number().nonnegative(),
+  allocs: z.number().int().nonnegative(),
+  frees: z.number().int().nonnegative(),
+  inferredFrees: z.number().int().nonnegative(),
+  freeRatio: z.number().nullable(),
+  /** Slope of the cumulative bytes of the outstanding objects against their allocation time. */
+  growthBytesPerSecond: z.number().nullable(),
+  /** R² of that line: 1 = outstanding objects accumulated at a steady rate. */
+  growthR2: z.number().nullable(),
+  /** Share of the trace span over which the outstanding objects were allocated. */
+  coverage: z.number(),
+  firstOutstandingTs: z.number().nullable(),
+  lastOutstandingTs: z.number().nullable(),
+  oldestAgeSeconds: z.number().nullable(),
+  medianAgeSeconds: z.number().nullable(),
+  young: z.object({ count: z.number().int().nonnegative(), bytes: z.number().nonnegative() }),
+  lifetime: LifetimeStatsSchema,
+  /** Outstanding objects are explained by frees the trace did not see (pointer reuse). */
+  untracedFreeExplained: z.boolean(),
+  /**
+   * Allocated by the slab allocator itself while growing a cache (allocate_slab, alloc_slab_obj_exts):
+   * a consequence of another site's growth, not a leak of its own.
+   */
+  allocatorInternal: z.boolean(),
+  leak: z.boolean(),
+  score: z.number(),
+  firstLine: z.number().int(),
+  lastLine: z.number().int(),
+  tool: z.literal('trace-cmd'),
+  source: z.string(),
+});
+export type PairedSite = z.infer<typeof PairedSiteSchema>;
+
+export const PairedStackSchema = z.object({
+  stack: z.array(z.string()),
+  site: z.string(),
+  comm: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  event: z.string(),
+  cacheName: z.string().nullable(),
+  outstandingCount: z.number().int().nonnegative(),
+  outstandingBytes: z.number().nonnegative(),
+  allocs: z.number().int().nonnegative(),
+  frees: z.number().int().nonnegative(),
+  inferredFrees: z.number().int().nonnegative(),
+  growthBytesPerSecond: z.number().nullable(),
+  source: z.string(),
+});
+export type PairedStack = z.infer<typeof PairedStackSchema>;
+
+export const PairedTaskSchema = z.object({
+  comm: z.string(),
+  pid: z.number().int().nullable(),
+  outstandingCount: z.number().int().nonnegative(),
+  outstandingBytes: z.number().nonnegative(),
+  allocs: z.number().int().nonnegative(),
+  frees: z.number().int().nonnegative(),
+  inferredFrees: z.number().int().nonnegative(),
+});
+export type PairedTask = z.infer<typeof PairedTaskSchema>;
+
+export const UnmatchedFreeSampleSchema = z.object({
+  line: z.number().int(),
+  ts: z.number(),
+  event: z.string(),
+  comm: z.string(),
+  pid: z.number().int(),
+  callSite: z.string().nullable(),
+  key: z.string(),
+});
+
+export const PairingResultSchema = z.object({
+  source: z.string(),
+  traceStart: z.number().nullable(),
+  traceEnd: z.number().nullable(),
+  eventCounts: z.record(z.string(), z.number().int().nonnegative()),
+  /** Frees whose allocation the trace did not see (objects older than the trace). */
+  unmatchedFrees: z.object({
+    slab: z.number().int().nonnegative(),
+    page: z.number().int().nonnegative(),
+    samples: z.array(UnmatchedFreeSampleSchema),
+  }),
+  /** Allocations over a still-live pointer: the earlier object was freed without a traced free. */
+  inferredFrees: z.object({ slab: z.number().int().nonnegative(), page: z.number().int().nonnegative() }),
+  /** kfree(NULL), ZERO_SIZE_PTR, failed page allocations: ignored. */
+  ignoredNullEvents: z.number().int().nonnegative(),
+  /** Totals over counted (filtered) allocations. */
+  totals: z.object({
+    allocs: z.number().int().nonnegative(),
+    frees: z.number().int().nonnegative(),
+    outstandingCount: z.number().int().nonnegative(),
+    outstandingBytes: z.number().nonnegative(),
+    youngCount: z.number().int().nonnegative(),
+    youngBytes: z.number().nonnegative(),
+    /** Per allocation class (kmalloc, kmem_cache_alloc, mm_page_alloc): allocations and traced frees. */
+    byEvent: z.record(z.string(), z.object({ allocs: z.number().int().nonnegative(), frees: z.number().int().nonnegative() })),
+  }),
+  /** Live set at the end, for memory accounting. */
+  liveAtEnd: z.number().int().nonnegative(),
+  allocationSites: z.array(PairedSiteSchema),
+  stacks: z.array(PairedStackSchema),
+  tasks: z.array(PairedTaskSchema),
+  /** Sites with allocations younger than youngAgeSeconds at the end (may just not be freed yet). */
+  youngAllocations: z.array(z.object({ site: z.string(), comm: z.string().nullable(), pid: z.number().int().nullable(), count: z.number().int(), bytes: z.number() })),
+  findings: z.array(FindingSchema),
+  options: z.object({ youngAgeSeconds: z.number(), excludedComms: z.array(z.string()), groupBy: z.string() }),
+});
+export type PairingResult = z.infer<typeof PairingResultSchema>;
+
+const HIST_BUCKETS = 48; // log2 buckets of microseconds: 1 µs .. ~8.9 years
+
+class Agg {
+  allocs = 0;
+  frees = 0;
+  inferredFrees = 0;
+  outstandingCount = 0;
+  outstandingBytes = 0;
+  lifeN = 0;
+  lifeSum = 0;
+  lifeMin = Infinity;
+  lifeMax = -Infinity;
+  hist: Uint32Array | null = null;
+  firstLine = 0;
+  lastLine = 0;
+  constructor(
+    readonly site: string,
+    readonly comm: string | null,
+    readonly pid: number | null,
+    readonly event: string,
+    readonly cacheName: string | null,
+    readonly stackId: number | null,
+  ) {}
+  lifetime(sec: number): void {
+    this.lifeN++;
+    this.lifeSum += sec;
+    if (sec < this.lifeMin) this.lifeMin = sec;
+    if (sec > this.lifeMax) this.lifeMax = sec;
+    const us = sec * 1e6;
+    const b = us < 1 ? 0 : Math.min(HIST_BUCKETS - 1, 1 + Math.floor(Math.log2(us)));
+    (this.hist ??= new Uint32Array(HIST_BUCKETS))[b]++;
+  }
+}
+
+class TaskAgg {
+  allocs = 0;
+  frees = 0;
+  inferredFrees = 0;
+  outstandingCount = 0;
+  outstandingBytes = 0;
+  constructor(
+    readonly comm: string,
+    readonly pid: number | null,
+  ) {}
+}
+
+interface FastEntry {
+  callSite: string | undefined;
+  cls: string;
+  cache: string | undefined;
+  order: number | undefined;
+  site: Agg;
+  stack: Agg;
+  task: TaskAgg;
+}
+
+class Live {
+  constructor(
+    readonly ts: number,
+    readonly bytes: number,
+    readonly req: number,
+    readonly site: Agg | null,
+    readonly stack: Agg | null,
+    readonly task: TaskAgg | null,
+    readonly line: number,
+  ) {}
+}
+
+/** Slab-allocator internals: allocations made to grow a cache, on behalf of other sites. */
+const SLAB_INTERNAL = new Set(['allocate_slab', 'new_slab', 'alloc_slab_page', 'alloc_slab_obj_exts', '___slab_alloc']);
+
+function allocClass(e: TraceEventKind): 'kmalloc' | 'kmem_cache_alloc' | 'mm_page_alloc' | null {
+  switch (e) {
+    case 'kmalloc':
+    case 'kmalloc_node':
+      return 'kmalloc';
+    case 'kmem_cache_alloc':
+    case 'kmem_cache_alloc_node':
+      return 'kmem_cache_alloc';
+    case 'mm_page_alloc':
+      return 'mm_page_alloc';
+    default:
+      return null;
+  }
+}
+
+function symbolOf(callSite: string): string {
+  const plus = callSite.indexOf('+');
+  return plus > 0 ? callSite.slice(0, plus) : callSite;
+}
+
+function isHexAddress(s: string): boolean {
+  if (s.length < 6) return false;
+  let i = s.startsWith('0x') ? 2 : 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+function lifetimeStats(a: Agg): LifetimeStats {
+  if (a.lifeN === 0) return { count: 0, meanSeconds: null, minSeconds: null, maxSeconds: null, medianSeconds: null };
+  let median: number | null = null;
+  if (a.hist) {
+    const half = a.lifeN / 2;
+    let acc = 0;
+    for (let b = 0; b < HIST_BUCKETS; b++) {
+      acc += a.hist[b];
+      if (acc >= half) {
+        // geometric middle of the bucket, clamped to the observed range
+        const mid = b === 0 ? 0.5e-6 : Math.pow(2, b - 0.5) * 1e-6;
+        median = Math.min(a.lifeMax, Math.max(a.lifeMin, mid));
+        break;
+      }
+    }
+  }
+  return { count: a.lifeN, meanSeconds: a.lifeSum / a.lifeN, minSeconds: a.lifeMin, maxSeconds: a.lifeMax, medianSeconds: median };
+}
+
+/** Least squares of cumulative bytes against time: slope (bytes/s) and R². */
+function cumulativeFit(ts: readonly number[], bytes: readonly number[]): { slope: number | null; r2: number | null } {
+  const n = ts.length;
+  if (n < 3) return { slope: null, r2: null };
+  const t0 = ts[0];
+  let sx = 0;
+  let sy = 0;
+  let cum = 0;
+  const ys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    cum += bytes[i];
+    ys[i] = cum;
+    sx += ts[i] - t0;
+    sy += cum;
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = ts[i] - t0 - mx;
+    const dy = ys[i] - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (sxx <= 0) return { slope: null, r2: null };
+  const slope = sxy / sxx;
+  const r2 = syy > 0 ? (sxy * sxy) / (sxx * syy) : 1;
+  return { slope, r2 };
+}
+
+/**
+ * The streaming pairer: feed it parser records (events and stack definitions) in trace order.
+ * @example
+ * const pairer = new AllocationPairer({ source: 'd1p.report.txt' });
+ * parseTraceCmd(text, { onRecord: (r) => pairer.add(r as TraceRecord) });
+ * const result = pairer.finish();
+ * result.allocationSites[0].site; // 'do_eventfd' (or another object of the same leak)
+ */
+export class AllocationPairer {
+  readonly #o: PairingOptions;
+  readonly #source: string;
+  readonly #excluded: Set<string>;
+  readonly #comms: Set<string> | null;
+  readonly #pids: Set<number> | null;
+  readonly #sizes: Set<number> | null;
+  readonly #kinds: Set<string> | null;
+  readonly #bySite = new Map<string, Agg>();
+  readonly #byStack = new Map<string, Agg>();
+  readonly #byTask = new Map<string, TaskAgg>();
+  readonly #slab = new Map<string, Live>();
+  readonly #pages = new Map<string, Live>();
+  readonly #stacks = new Map<number, TraceStackRecord>();
+  readonly #siteCache = new Map<string, string>();
+  /** Fast path: pid → task entry → stack id → aggregates (verified against comm / call site / cache). */
+  readonly #fast = new Map<number, { comm: string; task: TaskAgg; byStack: Map<number, FastEntry> }>();
+  readonly #eventCounts: Record<string, number> = {};
+  readonly #unmatchedSamples: z.infer<typeof UnmatchedFreeSampleSchema>[] = [];
+  #unmatchedSlab = 0;
+  #unmatchedPage = 0;
+  #inferredSlab = 0;
+  #inferredPage = 0;
+  #ignored = 0;
+  #allocs = 0;
+  #frees = 0;
+  readonly #byEvent: Record<string, { allocs: number; frees: number }> = {};
+  #start: number | null = null;
+  #end: number | null = null;
+
+  constructor(options: PairingOptions = {}) {
+    this.#o = options;
+    this.#source = options.source ?? 'trace';
+    this.#excluded = new Set(options.includeTracer ? [] : (options.excludeComms ?? DEFAULT_TRACER_COMMS));
+    this.#comms = options.comms ? new Set(options.comms) : null;
+    this.#pids = options.pids ? new Set(options.pids) : null;
+    this.#sizes = options.bytesAlloc ? new Set(options.bytesAlloc) : null;
+    this.#kinds = options.events ? new Set(options.events) : null;
+  }
+
+  /** Adds one parser record (an event or a stack definition). */
+  add(record: TraceRecord): void {
+    if (record.type === 'stack') {
+      this.#stacks.set(record.id, record);
+      return;
+    }
+    this.addEvent(record);
+  }
+
+  /** Adds one event. Events must come in trace order. */
+  addEvent(e: TraceEvent): void {
+    const o = this.#o;
+    if (o.to !== undefined && e.ts > o.to) return;
+    this.#eventCounts[e.event] = (this.#eventCounts[e.event] ?? 0) + 1;
+    if (this.#start === null) this.#start = o.from !== undefined ? Math.max(o.from, e.ts) : e.ts;
+    if (this.#end === null || e.ts > this.#end) this.#end = e.ts;
+    switch (e.event) {
+      case 'kmalloc':
+      case 'kmalloc_node':
+      case 'kmem_cache_alloc':
+      case 'kmem_cache_alloc_node': {
+        const p = e.ptr;
+        if (p === undefined || p === '0' || p === '10') {
+          this.#ignored++;
+          return;
+        }
+        this.#alloc(e, this.#slab, p, e.bytesAlloc ?? 0, e.bytesReq ?? e.bytesAlloc ?? 0, false);
+        return;
+      }
+      case 'kfree':
+      case 'kmem_cache_free': {
+        const p = e.ptr;
+        if (p === undefined || p === '0' || p === '10') {
+          this.#ignored++;
+          return;
+        }
+        this.#free(e, this.#slab, p, false);
+        return;
+      }
+      case 'mm_page_alloc': {
+        if (e.failed || (e.pfn === undefined && e.page === undefined)) {
+          this.#ignored++;
+          return;
+        }
+        const bytes = 4096 * 2 ** (e.order ?? 0);
+        this.#alloc(e, this.#pages, e.pfn !== undefined ? String(e.pfn) : `g${e.page}`, bytes, bytes, true);
+        return;
+      }
+      case 'mm_page_free':
+      case 'mm_page_free_batched': {
+        if (e.pfn === undefined && e.page === undefined) {
+          this.#ignored++;
+          return;
+        }
+        this.#free(e, this.#pages, e.pfn !== undefined ? String(e.pfn) : `g${e.page}`, true);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #counted(e: TraceEvent, bytes: number): boolean {
+    const o = this.#o;
+    if (o.from !== undefined && e.ts < o.from) return false;
+    if (this.#excluded.has(e.comm)) return false;
+    if (this.#comms && !this.#comms.has(e.comm)) return false;
+    if (this.#pids && !this.#pids.has(e.pid) && !(e.tgid !== undefined && this.#pids.has(e.tgid))) return false;
+    if (this.#sizes && !this.#sizes.has(bytes)) return false;
+    if (o.minBytesAlloc !== undefined && bytes < o.minBytesAlloc) return false;
+    if (o.maxBytesAlloc !== undefined && bytes > o.maxBytesAlloc) return false;
+    if (this.#kinds && !this.#kinds.has(e.event)) return false;
+    return true;
+  }
+
+  #siteOf(e: TraceEvent): string {
+    const cs = e.callSite;
+    const sid = e.stackId;
+    const key = `${cs ?? ''}|${sid ?? ''}|${e.order ?? ''}`;
+    let site = this.#siteCache.get(key);
+    if (site !== undefined) return site;
+    const frames = sid !== undefined ? this.#stacks.get(sid)?.frames : undefined;
+    if (cs !== undefined && cs.length > 0) {
+      const sym = symbolOf(cs);
+      if (isHexAddress(sym) || isAllocatorFrame(sym)) {
+        // raw hex call_site, or an allocator wrapper (kvmalloc, kmemdup): the stack knows better
+        if (frames && frames.length > 0) {
+          const at = frames.findIndex((f) => symbolOf(f) === sym);
+          site = firstFrameOutsideAllocator(at >= 0 ? frames.slice(at + 1) : frames) ?? sym;
+        } else site = sym;
+      } else site = sym;
+    } else if (frames && frames.length > 0) {
+      site = firstFrameOutsideAllocator(frames) ?? frames[0];
+    } else {
+      site = e.event === 'mm_page_alloc' ? `(page) order=${e.order ?? 0}` : '(unknown)';
+    }
+    site = detach(site);
+    if (this.#siteCache.size < 100_000) this.#siteCache.set(detach(key), site);
+    return site;
+  }
+
+  #alloc(e: TraceEvent, map: Map<string, Live>, key: string, bytes: number, req: number, page: boolean): void {
+    const old = map.get(key);
+    if (old !== undefined) {
+      // the allocator handed this pointer out again: the earlier object was freed untraced
+      if (page) this.#inferredPage++;
+      else this.#inferredSlab++;
+      this.#release(old, true);
+      map.delete(key);
+    }
+    let site: Agg | null = null;
+    let stack: Agg | null = null;
+    let task: TaskAgg | null = null;
+    if (this.#counted(e, bytes)) {
+      this.#allocs++;
+      const cls = allocClass(e.event) ?? e.event;
+      (this.#byEvent[cls] ??= { allocs: 0, frees: 0 }).allocs++;
+      const fe = this.#fastEntry(e, cls);
+      if (fe !== null) {
+        site = fe.site;
+        stack = fe.stack;
+        task = fe.task;
+      } else {
+      const byPid = (this.#o.groupBy ?? 'pid') === 'pid';
+      const pid = byPid ? e.pid : null;
+      const siteName = this.#siteOf(e);
+      const cache = e.cacheName === undefined ? null : detach(e.cacheName);
+      const comm = detach(e.comm);
+      const tk = byPid ? `${e.comm}\u0000${e.pid}` : e.comm;
+      const sk = `${cls}\u0000${siteName}\u0000${cache ?? ''}\u0000${tk}`;
+      site = this.#bySite.get(sk) ?? null;
+      if (site === null) {
+        site = new Agg(siteName, comm, pid, cls, cache, null);
+        site.firstLine = e.line;
+        this.#bySite.set(detach(sk), site);
+      }
+      const sid = e.stackId ?? -1;
+      const stk = `${sid}\u0000${sk}`;
+      stack = this.#byStack.get(stk) ?? null;
+      if (stack === null) {
+        stack = new Agg(siteName, comm, pid, cls, cache, sid >= 0 ? sid : null);
+        this.#byStack.set(detach(stk), stack);
+      }
+      task = this.#byTask.get(tk) ?? null;
+      if (task === null) {
+        task = new TaskAgg(comm, pid);
+        this.#byTask.set(detach(tk), task);
+      }
+      this.#rememberFast(e, cls, site, stack, task);
+      }
+      site.allocs++;
+      site.outstandingCount++;
+      site.outstandingBytes += bytes;
+      site.lastLine = e.line;
+      stack!.allocs++;
+      stack!.outstandingCount++;
+      stack!.outstandingBytes += bytes;
+      stack!.lastLine = e.line;
+      task.allocs++;
+      task.outstandingCount++;
+      task.outstandingBytes += bytes;
+    }
+    // the key outlives the line: detach it so it does not pin the input chunk it was cut from
+    map.set(detach(key), new Live(e.ts, bytes, req, site, stack, task, e.line));
+  }
+
+  #fastEntry(e: TraceEvent, cls: string): FastEntry | null {
+    if (e.stackId === undefined) return null;
+    const t = this.#fast.get(e.pid);
+    if (t === undefined || t.comm !== e.comm) return null;
+    const f = t.byStack.get(e.stackId);
+    if (f === undefined || f.callSite !== e.callSite || f.cls !== cls || f.cache !== e.cacheName || f.order !== e.order) return null;
+    return f;
+  }
+
+  #rememberFast(e: TraceEvent, cls: string, site: Agg, stack: Agg, task: TaskAgg): void {
+    if (e.stackId === undefined) return;
+    let t = this.#fast.get(e.pid);
+    if (t === undefined || t.comm !== e.comm) {
+      t = { comm: detach(e.comm), task, byStack: new Map() };
+      this.#fast.set(e.pid, t);
+    }
+    if (t.task !== task) return;
+    const cs = e.callSite === undefined ? undefined : detach(e.callSite);
+    const cache = e.cacheName === undefined ? undefined : detach(e.cacheName);
+    t.byStack.set(e.stackId, { callSite: cs, cls, cache, order: e.order, site, stack, task });
+  }
+
+  #release(l: Live, inferred: boolean): void {
+    for (const a of [l.site, l.stack]) {
+      if (a === null) continue;
+      a.outstandingCount--;
+      a.outstandingBytes -= l.bytes;
+      if (inferred) a.inferredFrees++;
+      else a.frees++;
+    }
+    if (l.task) {
+      l.task.outstandingCount--;
+      l.task.outstandingBytes -= l.bytes;
+      if (inferred) l.task.inferredFrees++;
+      else l.task.frees++;
+    }
+  }
+
+  #free(e: TraceEvent, map: Map<string, Live>, key: string, page: boolean): void {
+    const l = map.get(key);
+    if (l === undefined) {
+      if (page) this.#unmatchedPage++;
+      else this.#unmatchedSlab++;
+      if (this.#unmatchedSamples.length < (this.#o.maxSamples ?? 20)) {
+        this.#unmatchedSamples.push({ line: e.line, ts: e.ts, event: e.event, comm: detach(e.comm), pid: e.pid, callSite: e.callSite === undefined ? null : detach(e.callSite), key: detach(key) });
+      }
+      return;
+    }
+    map.delete(key);
+    if (l.site) {
+      this.#frees++;
+      (this.#byEvent[l.site.event] ??= { allocs: 0, frees: 0 }).frees++;
+      const life = Math.max(0, e.ts - l.ts);
+      l.site.lifetime(life);
+      l.stack?.lifetime(life);
+    }
+    this.#release(l, false);
+  }
+
+  #slabInternal(stackId: number, site: string): boolean {
+    if (SLAB_INTERNAL.has(site)) return true;
+    const frames = stackId >= 0 ? this.#stacks.get(stackId)?.frames : undefined;
+    if (!frames) return false;
+    for (let i = 0; i < frames.length && i < 8; i++) if (SLAB_INTERNAL.has(symbolOf(frames[i]))) return true;
+    return false;
+  }
+
+  /** Number of live (unfreed) allocations tracked right now: the pairer's memory. */
+  get liveCount(): number {
+    return this.#slab.size + this.#pages.size;
+  }
+
+  /** Ranks the outstanding allocations and builds the findings. The pairer can keep receiving events after. */
+  finish(): PairingResult {
+    const o = this.#o;
+    const young = o.youngAgeSeconds ?? 1;
+    const end = this.#end ?? 0;
+    const start = this.#start ?? 0;
+    const span = Math.max(end - start, 1e-9);
+    interface Surv {
+      ts: number[];
+      bytes: number[];
+      req: number;
+      youngCount: number;
+      youngBytes: number;
+      stacks: Map<number, number>;
+    }
+    const surv = new Map<Agg, Surv>();
+    const stackSurv = new Map<Agg, Surv>();
+    const get = (m: Map<Agg, Surv>, a: Agg): Surv => {
+      let s = m.get(a);
+      if (!s) {
+        s = { ts: [], bytes: [], req: 0, youngCount: 0, youngBytes: 0, stacks: new Map() };
+        m.set(a, s);
+      }
+      return s;
+    };
+    const collect = (l: Live): void => {
+      if (!l.site) return;
+      const isYoung = end - l.ts < young;
+      for (const [m, a] of [
+        [surv, l.site],
+        [stackSurv, l.stack],
+      ] as const) {
+        if (!a) continue;
+        const s = get(m, a);
+        if (isYoung) {
+          s.youngCount++;
+          s.youngBytes += l.bytes;
+        } else {
+          s.ts.push(l.ts);
+          s.bytes.push(l.bytes);
+          s.req += l.req;
+          const sid = l.stack?.stackId ?? -1;
+          s.stacks.set(sid, (s.stacks.get(sid) ?? 0) + 1);
+        }
+      }
+    };
+    // Map iteration order is insertion order, which is allocation order for a time-ordered trace.
+    for (const l of this.#slab.values()) collect(l);
+    for (const l of this.#pages.values()) collect(l);
+
+    const framesOf = (sid: number | null): string[] => (sid === null || sid < 0 ? [] : (this.#stacks.get(sid)?.frames ?? []));
+    const minLeak = o.minLeakCount ?? 10;
+    const sites: PairedSite[] = [];
+    let youngCount = 0;
+    let youngBytes = 0;
+    let outCount = 0;
+    let outBytes = 0;
+    const youngList: PairingResult['youngAllocations'] = [];
+    for (const a of this.#bySite.values()) {
+      const s = surv.get(a);
+      const n = s ? s.ts.length : 0;
+      if (s && s.youngCount > 0) {
+        youngCount += s.youngCount;
+        youngBytes += s.youngBytes;
+        youngList.push({ site: a.site, comm: a.comm, pid: a.pid, count: s.youngCount, bytes: s.youngBytes });
+      }
+      if (n === 0) continue;
+      const sv = s!;
+      let bytes = 0;
+      for (const b of sv.bytes) bytes += b;
+      outCount += n;
+      outBytes += bytes;
+      // sort only if needed (reused pointers move to the end of the map, time order stays)
+      let sorted = true;
+      for (let i = 1; i < n; i++) if (sv.ts[i] < sv.ts[i - 1]) sorted = false;
+      if (!sorted) {
+        const idx = sv.ts.map((_, i) => i).sort((x, y) => sv.ts[x] - sv.ts[y]);
+        sv.ts = idx.map((i) => sv.ts[i]);
+        sv.bytes = idx.map((i) => sv.bytes[i]);
+      }
+      const fit = cumulativeFit(sv.ts, sv.bytes);
+      const first = sv.ts[0];
+      const last = sv.ts[n - 1];
+      const coverage = Math.min(1, (last - first) / span);
+      let topStack = -1;
+      let topCount = -1;
+      for (const [sid, c] of sv.stacks) if (c > topCount) [topStack, topCount] = [sid, c];
+      const totalFrees = a.frees + a.inferredFrees;
+      // The site's objects die through a path the trace does not see: its survivors are not evidence.
+      const untraced = a.inferredFrees > 0 && a.inferredFrees >= a.frees && a.inferredFrees >= 0.05 * n;
+      const r2 = fit.r2 ?? 0;
+      // Survivors bunched in a short burst (exec, start-up) are a step, not a growth rate.
+      const growth = coverage >= 0.05 ? fit.slope : null;
+      const internal = this.#slabInternal(topStack, a.site);
+      const steadiness = r2 * coverage;
+      const freeFactor = a.allocs > 0 ? 0.5 + 0.5 * (1 - a.frees / a.allocs) : 1;
+      let score = Math.log2(1 + n) * Math.log2(2 + bytes / n) * (0.1 + steadiness) * freeFactor;
+      if (untraced) score *= 0.05;
+      if (internal) score *= 0.2;
+      const leak = !untraced && !internal && n >= minLeak && r2 >= 0.9 && coverage >= 0.3 && growth !== null && growth > 0;
+      if (leak) score *= 4;
+      sites.push({
+        site: a.site,
+        comm: a.comm,
+        pid: a.pid,
+        event: a.event,
+        cacheName: a.cacheName,
+        stack: framesOf(topStack),
+        outstandingCount: n,
+        outstandingBytes: bytes,
+        bytesRequested: sv.req,
+        bytesAllocated: bytes,
+        allocs: a.allocs,
+        frees: a.frees,
+        inferredFrees: a.inferredFrees,
+        freeRatio: a.allocs > 0 ? totalFrees / a.allocs : null,
+        growthBytesPerSecond: growth,
+        growthR2: fit.r2,
+        coverage,
+        firstOutstandingTs: first,
+        lastOutstandingTs: last,
+        oldestAgeSeconds: end - first,
+        medianAgeSeconds: end - sv.ts[Math.floor((n - 1) / 2)],
+        young: { count: sv.youngCount, bytes: sv.youngBytes },
+        lifetime: lifetimeStats(a),
+        untracedFreeExplained: untraced,
+        allocatorInternal: internal,
+        leak,
+        score: Math.round(score * 1000) / 1000,
+        firstLine: a.firstLine,
+        lastLine: a.lastLine,
+        tool: 'trace-cmd',
+        source: this.#source,
+      });
+    }
+    sites.sort((x, y) => y.score - x.score || y.outstandingBytes - x.outstandingBytes || (x.site < y.site ? -1 : x.site > y.site ? 1 : 0));
+    youngList.sort((x, y) => y.bytes - x.bytes);
+
+    const stacks: PairedStack[] = [];
+    for (const a of this.#byStack.values()) {
+      const s = stackSurv.get(a);
+      if (!s || s.ts.length === 0) continue;
+      let bytes = 0;
+      for (const b of s.bytes) bytes += b;
+      const fit = cumulativeFit(s.ts, s.bytes);
+      stacks.push({
+        stack: framesOf(a.stackId),
+        site: a.site,
+        comm: a.comm,
+        pid: a.pid,
+        event: a.event,
+        cacheName: a.cacheName,
+        outstandingCount: s.ts.length,
+        outstandingBytes: bytes,
+        allocs: a.allocs,
+        frees: a.frees,
+        inferredFrees: a.inferredFrees,
+        growthBytesPerSecond: fit.slope,
+        source: this.#source,
+      });
+    }
+    stacks.sort((x, y) => y.outstandingCount - x.outstandingCount || y.outstandingBytes - x.outstandingBytes);
+    const tasks: PairedTask[] = [...this.#byTask.values()]
+      .filter((t) => t.outstandingCount > 0)
+      .map((t) => ({ comm: t.comm, pid: t.pid, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees }))
+      .sort((x, y) => y.outstandingCount - x.outstandingCount || y.outstandingBytes - x.outstandingBytes);
+
+    const findings = buildFindings(sites, this.#source);
+    return {
+      source: this.#source,
+      traceStart: this.#start,
+      traceEnd: this.#end,
+      eventCounts: { ...this.#eventCounts },
+      unmatchedFrees: { slab: this.#unmatchedSlab, page: this.#unmatchedPage, samples: [...this.#unmatchedSamples] },
+      inferredFrees: { slab: this.#inferredSlab, page: this.#inferredPage },
+      ignoredNullEvents: this.#ignored,
+      totals: {
+        allocs: this.#allocs,
+        frees: this.#frees,
+        outstandingCount: outCount,
+        outstandingBytes: outBytes,
+        youngCount,
+        youngBytes,
+        byEvent: Object.fromEntries(Object.entries(this.#byEvent).map(([k, v]) => [k, { ...v }])),
+      },
+      liveAtEnd: this.liveCount,
+      allocationSites: sites.slice(0, o.maxSites ?? 50),
+      stacks: stacks.slice(0, o.maxStacks ?? 30),
+      tasks: tasks.slice(0, o.maxTasks ?? 30),
+      youngAllocations: youngList.slice(0, o.maxSites ?? 50),
+      findings,
+      options: { youngAgeSeconds: young, excludedComms: [...this.#excluded], groupBy: o.groupBy ?? 'pid' },
+    };
+  }
+}
+
+function fmtBytes(n: number): string {
+  return n >= 10240 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+}
+
+function buildFindings(sites: readonly PairedSite[], source: string): Finding[] {
+  const out: Finding[] = [];
+  for (const s of sites) {
+    if (!s.leak) continue;
+    const what = s.cacheName ? `${s.cacheName} objects` : s.event === 'mm_page_alloc' ? 'pages' : `${s.event} objects`;
+    const who = s.comm !== null ? ` by ${s.comm}${s.pid !== null ? ` (pid ${s.pid})` : ''}` : '';
+    const rate = s.growthBytesPerSecond !== null ? `, +${s.growthBytesPerSecond.toFixed(1)} B/s` : '';
+    out.push({
+      kind: 'allocation-site-leak',
+      severity: s.outstandingCount >= 100 && (s.growthR2 ?? 0) >= 0.95 ? 'critical' : 'warning',
+      title: `${s.site}: ${s.outstandingCount} ${what} allocated${who} never freed (${fmtBytes(s.outstandingBytes)}${rate})`,
+      evidence: [
+        {
+          source,
+          lines: [s.firstLine, s.lastLine],
+          detail:
+            `${s.allocs} allocations from ${s.site}, ${s.frees} traced frees, ${s.inferredFrees} inferred frees; ` +
+            `${s.outstandingCount} still allocated at the end of the trace, allocated steadily from ts ${s.firstOutstandingTs} to ${s.lastOutstandingTs} ` +
+            `(R² ${(s.growthR2 ?? 0).toFixed(3)}, ${(s.coverage * 100).toFixed(0)}% of the trace), oldest ${s.oldestAgeSeconds?.toFixed(2)} s old.`,
+          values: {
+            outstandingCount: s.outstandingCount,
+            outstandingBytes: s.outstandingBytes,
+            bytesRequested: s.bytesRequested,
+            allocs: s.allocs,
+            frees: s.frees,
+            inferredFrees: s.inferredFrees,
+            growthBytesPerSecond: s.growthBytesPerSecond,
+            growthR2: s.growthR2,
+            firstOutstandingTs: s.firstOutstandingTs,
+            lastOutstandingTs: s.lastOutstandingTs,
+            stack: s.stack.slice(0, 8).join(' <- '),
+          },
+        },
+      ],
+      source,
+      score: s.score,
+      space: 'kernel',
+      culprit: s.site,
+    });
+  }
+  return out;
+}
+
+/**
+ * Pairs a whole array of parser records (events and stack definitions, in trace order).
+ * @example
+ * const r = pairAllocations(parseTraceCmd(text).records, { comms: ['kobjleak'] });
+ * r.allocationSites.filter((s) => s.leak).map((s) => s.site); // ['__d_alloc', 'alloc_empty_file', ...]
+ */
+export function pairAllocations(records: Iterable<TraceRecord>, options: PairingOptions = {}): PairingResult {
+  const p = new AllocationPairer(options);
+  for (const r of records) p.add(r);
+  return p.finish();
+}

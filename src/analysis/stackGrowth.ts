@@ -1,0 +1,408 @@
+import { z } from 'zod';
+import type { AllocationSite, Finding, StackFrame } from '../core/models.js';
+import { formatBytes } from '../core/text.js';
+import type { BpftraceEntry, BpftraceRecord } from '../parsers/bpftrace/index.js';
+import type { MemleakReport } from '../parsers/bcc-memleak/index.js';
+import { firstFrameOutsideAllocator } from './allocatorFrames.js';
+
+/**
+ * Growth of each stack's outstanding bytes across bcc memleak periodic reports and bpftrace
+ * interval prints: a rate per stack (least-squares slope), a verdict (a stack whose total keeps
+ * climbing is a leak; a constant one is bounded), and a before/after comparison (a fixed build
+ * shows no growing stacks).
+ */
+
+export const StackGrowthVerdictSchema = z.enum(['growing', 'bounded', 'shrinking', 'freed', 'insufficient-data']);
+export type StackGrowthVerdict = z.infer<typeof StackGrowthVerdictSchema>;
+
+export const StackGrowthEntrySchema = z.object({
+  /** Frames as `sym+off [module]`, top first (a plain bpftrace key is a one-element stack). */
+  stack: z.array(z.string()),
+  /** First frame outside the allocator. */
+  culprit: z.string().nullable(),
+  firstBytes: z.number(),
+  lastBytes: z.number(),
+  peakBytes: z.number(),
+  /** Outstanding allocations at the first and last snapshot, when the tool prints them. */
+  firstCount: z.number().nullable(),
+  lastCount: z.number().nullable(),
+  /** Least-squares slope over the timed snapshots; null without a time axis. */
+  growthBytesPerSecond: z.number().nullable(),
+  /** Snapshots where this stack had a value (used for the rate). */
+  snapshots: z.number().int().nonnegative(),
+  /** Seconds from the first to the last used snapshot, null without time. */
+  durationSeconds: z.number().nullable(),
+  /** Never decreased from one snapshot to the next. */
+  monotonic: z.boolean(),
+  verdict: StackGrowthVerdictSchema,
+  tool: z.enum(['bcc-memleak', 'bpftrace']),
+  /** The stack key (frames joined by `;`, or the bpftrace key as printed). */
+  key: z.string(),
+  /** The bpftrace map, null for memleak. */
+  map: z.string().nullable(),
+  /** What the values count: bytes, or a count map when no byte map exists. */
+  unit: z.enum(['bytes', 'count']),
+  space: z.enum(['kernel', 'user', 'unknown']),
+  /** Value at the very last snapshot, including an untimed exit dump (bpftrace). */
+  finalBytes: z.number(),
+  points: z.array(z.object({ t: z.number().nullable(), v: z.number() })),
+  source: z.string(),
+});
+export type StackGrowthEntry = z.infer<typeof StackGrowthEntrySchema>;
+
+export const StackGrowthResultSchema = z.object({
+  entries: z.array(StackGrowthEntrySchema),
+  /** Snapshots (reports / prints) seen. */
+  snapshots: z.number().int().nonnegative(),
+  /** Snapshots without a time that were left out of the rates (bpftrace's exit dump). */
+  untimedSnapshots: z.number().int().nonnegative(),
+  /** The time axis came from options.intervalSeconds. */
+  timeAssumed: z.boolean(),
+  insufficientData: z.boolean(),
+  /** No stack has any outstanding bytes in the last snapshot (what a fixed build shows). */
+  noOutstanding: z.boolean(),
+  source: z.string(),
+});
+export type StackGrowthResult = z.infer<typeof StackGrowthResultSchema>;
+
+export const StackGrowthOptionsSchema = z.object({
+  source: z.string().optional(),
+  /** Seconds between snapshots, used only when the output carries no time at all. */
+  intervalSeconds: z.number().positive().optional(),
+  /** bpftrace: the maps to follow (default: maps whose name says bytes/size/mem, else all keyed maps). */
+  maps: z.array(z.string()).optional(),
+  /** Overrides the kernel/user guess. */
+  space: z.enum(['kernel', 'user', 'unknown']).optional(),
+});
+export type StackGrowthOptions = z.infer<typeof StackGrowthOptionsSchema>;
+
+/**
+ * Least-squares slope of v over t; null with fewer than 2 distinct times.
+ * @example slope([0, 4, 8], [28672, 61440, 94208]) // 8192
+ */
+export function slope(t: readonly number[], v: readonly number[]): number | null {
+  const n = t.length;
+  if (n < 2) return null;
+  const mt = t.reduce((a, b) => a + b, 0) / n;
+  const mv = v.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (t[i] - mt) * (v[i] - mv);
+    den += (t[i] - mt) ** 2;
+  }
+  return den === 0 ? null : num / den;
+}
+
+const KERNEL_HINTS = ['entry_SYSCALL_64', 'do_syscall_64', 'ret_from_fork', 'kthread', 'el0_svc', 'el0t_64_sync', '__x64_sys_', '__arm64_sys_', 'asm_common_interrupt', 'irq_exit', 'start_kernel'];
+const USER_HINTS = ['__libc_start_main', '__libc_start_call_main', '_start', 'start_thread', 'clone3', 'main'];
+
+/**
+ * Guesses where a stack runs from its frames: `[kernel]` modules or syscall-entry symbols mean
+ * kernel; libc start-up frames or `.so` / binary modules mean user.
+ * @example guessStackSpace([{ symbol: 'main' }, { symbol: '__libc_start_call_main' }]) // 'user'
+ */
+export function guessStackSpace(frames: readonly StackFrame[]): 'kernel' | 'user' | 'unknown' {
+  for (const f of frames) {
+    if (f.module === 'kernel') return 'kernel';
+    if (KERNEL_HINTS.some((h) => f.symbol.startsWith(h))) return 'kernel';
+  }
+  for (const f of frames) {
+    if (f.module && f.module !== 'kernel' && !f.module.startsWith('[')) return 'user';
+    if (USER_HINTS.some((h) => f.symbol === h || f.symbol.startsWith(`${h}@`))) return 'user';
+  }
+  return 'unknown';
+}
+
+function frameString(f: StackFrame): string {
+  return `${f.symbol}${f.offset ?? ''}${f.module ? ` [${f.module}]` : ''}`;
+}
+
+interface Track {
+  key: string;
+  map: string | null;
+  frames: StackFrame[];
+  stack: string[];
+  points: { snap: number; t: number | null; v: number; count: number | null }[];
+}
+
+function verdictOf(values: readonly number[]): { verdict: StackGrowthVerdict; monotonic: boolean } {
+  let monotonic = true;
+  let ups = 0;
+  let downs = 0;
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] < values[i - 1]) {
+      monotonic = false;
+      downs++;
+    } else if (values[i] > values[i - 1]) ups++;
+  }
+  if (values.length < 2) return { verdict: 'insufficient-data', monotonic };
+  const first = values[0];
+  const last = values[values.length - 1];
+  const peak = values.reduce((a, b) => Math.max(a, b), -Infinity);
+  if (last === 0 && peak > 0) return { verdict: 'freed', monotonic };
+  if (last > first && ups >= downs && last - first > 0.1 * Math.max(first, 1)) return { verdict: 'growing', monotonic };
+  if (last < first && first - last > 0.1 * first) return { verdict: 'shrinking', monotonic };
+  return { verdict: 'bounded', monotonic };
+}
+
+function finish(
+  tracks: Iterable<Track>,
+  tool: StackGrowthEntry['tool'],
+  unitOf: (t: Track) => StackGrowthEntry['unit'],
+  spaceOf: (t: Track) => StackGrowthEntry['space'],
+  snapshots: number,
+  untimed: Set<number>,
+  timeAssumed: boolean,
+  source: string,
+): StackGrowthResult {
+  const entries: StackGrowthEntry[] = [];
+  let lastSnapOutstanding = 0;
+  for (const tr of tracks) {
+    const all = tr.points;
+    if (all.length === 0) continue;
+    const used = all.filter((p) => !untimed.has(p.snap));
+    const pts = used.length > 0 ? used : all;
+    const values = pts.map((p) => p.v);
+    const timed = pts.filter((p) => p.t !== null) as { t: number; v: number }[];
+    const rate = timed.length >= 2 ? slope(timed.map((p) => p.t), timed.map((p) => p.v)) : null;
+    const { verdict, monotonic } = verdictOf(values);
+    const final = all[all.length - 1];
+    if (final.snap === snapshots - 1) lastSnapOutstanding += final.v;
+    entries.push({
+      stack: tr.stack,
+      culprit: tr.frames.length > 0 ? firstFrameOutsideAllocator(tr.frames) : tr.stack[0] ?? null,
+      firstBytes: values[0],
+      lastBytes: values[values.length - 1],
+      peakBytes: values.reduce((a, b) => Math.max(a, b), -Infinity),
+      firstCount: pts[0].count,
+      lastCount: pts[pts.length - 1].count,
+      growthBytesPerSecond: rate === null ? null : Math.round(rate * 1000) / 1000,
+      snapshots: pts.length,
+      durationSeconds: timed.length >= 2 ? timed[timed.length - 1].t - timed[0].t : null,
+      monotonic,
+      verdict,
+      tool,
+      key: tr.key,
+      map: tr.map,
+      unit: unitOf(tr),
+      space: spaceOf(tr),
+      finalBytes: final.v,
+      points: all.map((p) => ({ t: p.t, v: p.v })),
+      source,
+    });
+  }
+  const rank: Record<StackGrowthVerdict, number> = { growing: 0, bounded: 1, shrinking: 2, freed: 3, 'insufficient-data': 4 };
+  entries.sort((a, b) => rank[a.verdict] - rank[b.verdict] || (b.growthBytesPerSecond ?? 0) - (a.growthBytesPerSecond ?? 0) || b.lastBytes - a.lastBytes);
+  return {
+    entries,
+    snapshots,
+    untimedSnapshots: untimed.size,
+    timeAssumed,
+    insufficientData: snapshots < 2,
+    noOutstanding: lastSnapOutstanding === 0,
+    source,
+  };
+}
+
+/**
+ * Stack growth across bcc memleak periodic reports (oldest first). A stack missing from a report
+ * that printed fewer than its Top N stacks has 0 outstanding bytes there; missing from a full
+ * Top N report it is unknown (left out).
+ * @example
+ * const g = memleakStackGrowth(parseBccMemleak(text).records, { source: 'memleak.txt' });
+ * g.entries[0].growthBytesPerSecond // 8192 for D3's parse_config_entry
+ */
+export function memleakStackGrowth(reports: readonly MemleakReport[], options: StackGrowthOptions = {}): StackGrowthResult {
+  const source = options.source ?? '';
+  const anyTime = reports.some((r) => r.time !== null);
+  const timeAssumed = !anyTime && options.intervalSeconds !== undefined;
+  const t0 = reports.find((r) => r.time !== null)?.time ?? 0;
+  const tracks = new Map<string, Track>();
+  let mode = 'unknown' as MemleakReport['mode'];
+  reports.forEach((r, i) => {
+    if (r.mode !== 'unknown') mode = r.mode;
+    for (const s of r.stacks) {
+      const stack = s.frames.map(frameString);
+      const key = stack.join(';');
+      let tr = tracks.get(key);
+      if (!tr) tracks.set(key, (tr = { key, map: null, frames: s.frames, stack, points: [] }));
+      const t = r.time !== null ? r.time - t0 : timeAssumed ? i * options.intervalSeconds! : null;
+      const prev = tr.points[tr.points.length - 1];
+      if (prev && prev.snap === i) {
+        prev.v += s.bytes;
+        prev.count = (prev.count ?? 0) + s.allocations;
+      } else tr.points.push({ snap: i, t, v: s.bytes, count: s.allocations });
+    }
+  });
+  // Absent from a report that was not full: freed (0).
+  reports.forEach((r, i) => {
+    const full = r.topN !== null && r.stacks.length >= r.topN;
+    if (full) return;
+    const t = r.time !== null ? r.time - t0 : timeAssumed ? i * options.intervalSeconds! : null;
+    for (const tr of tracks.values()) {
+      if (tr.points.some((p) => p.snap === i)) continue;
+      if (tr.points.length === 0 || tr.points[0].snap > i) continue;
+      tr.points.push({ snap: i, t, v: 0, count: 0 });
+      tr.points.sort((a, b) => a.snap - b.snap);
+    }
+  });
+  const space = options.space ?? (mode === 'kernel' ? 'kernel' : mode === 'user' ? 'user' : undefined);
+  return finish(tracks.values(), 'bcc-memleak', () => 'bytes', (tr) => space ?? guessStackSpace(tr.frames), reports.length, new Set(), timeAssumed, source);
+}
+
+const BYTE_MAP_HINTS = ['byte', 'size', 'mem', 'kb', 'alloc_sz'];
+function isByteMap(map: string): boolean {
+  const m = map.toLowerCase();
+  return BYTE_MAP_HINTS.some((h) => m.includes(h));
+}
+
+/**
+ * Stack (key) growth across bpftrace prints. Follows the byte maps (`@live_bytes`, `@bytes[...]`)
+ * or options.maps; a count map with the same keys (`@live_allocs`) gives the counts. Snapshots
+ * without a time (the exit dump after the last interval print) are left out of the rates when
+ * other snapshots are timed; their values show in `finalBytes`.
+ * @example
+ * const g = bpftraceStackGrowth(parseBpftrace(text).records, { source: 'bpftrace.txt' });
+ * g.entries.find((e) => e.culprit === 'parse_config_entry')?.growthBytesPerSecond // 8192
+ */
+export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options: StackGrowthOptions = {}): StackGrowthResult {
+  const source = options.source ?? '';
+  const entries = records.filter((r): r is BpftraceEntry => r.kind === 'entry' && r.key !== null && r.value !== null);
+  const maps = [...new Set(entries.map((e) => e.map))];
+  let follow: string[];
+  if (options.maps) follow = options.maps;
+  else {
+    const bytesMaps = maps.filter(isByteMap);
+    follow = bytesMaps.length > 0 ? bytesMaps : maps;
+  }
+  const countMap = maps.find((m) => !follow.includes(m) && (m.includes('alloc') || m.includes('count') || m.includes('num')));
+  const snapTimes = new Map<number, number | null>();
+  let snapshots = 0;
+  for (const r of records) {
+    snapshots = Math.max(snapshots, r.snapshot + 1);
+    if (r.kind === 'entry' && r.time !== null) snapTimes.set(r.snapshot, r.time);
+    else if (!snapTimes.has(r.snapshot)) snapTimes.set(r.snapshot, r.time);
+    else if (r.time !== null) snapTimes.set(r.snapshot, r.time);
+  }
+  const entrySnaps = new Set(entries.filter((e) => follow.includes(e.map)).map((e) => e.snapshot));
+  const timedSnaps = [...entrySnaps].filter((s) => snapTimes.get(s) !== null && snapTimes.get(s) !== undefined);
+  const untimed = new Set<number>();
+  if (timedSnaps.length >= 2) for (const s of entrySnaps) if (!timedSnaps.includes(s)) untimed.add(s);
+  const timeAssumed = timedSnaps.length === 0 && options.intervalSeconds !== undefined;
+  const snapOrder = [...entrySnaps].sort((a, b) => a - b);
+  const timeOf = (snap: number): number | null => {
+    const t = snapTimes.get(snap) ?? null;
+    if (t !== null) return t;
+    if (timeAssumed) return snapOrder.indexOf(snap) * options.intervalSeconds!;
+    return null;
+  };
+  const counts = new Map<string, number>();
+  if (countMap) for (const e of entries) if (e.map === countMap) counts.set(`${e.snapshot}\u0000${e.key}`, e.value!);
+  const tracks = new Map<string, Track>();
+  for (const e of entries) {
+    if (!follow.includes(e.map)) continue;
+    const id = `${e.map}\u0000${e.key}`;
+    let tr = tracks.get(id);
+    if (!tr) {
+      const frames = e.stack ?? [];
+      const stack = frames.length > 0 ? frames.map(frameString) : [e.key!];
+      tracks.set(id, (tr = { key: e.key!, map: e.map, frames, stack, points: [] }));
+    }
+    tr.points.push({ snap: e.snapshot, t: timeOf(e.snapshot), v: e.value!, count: counts.get(`${e.snapshot}\u0000${e.key}`) ?? null });
+  }
+  // Rebase the time axis so rates and durations are readable (slope is unchanged).
+  return finish(
+    tracks.values(),
+    'bpftrace',
+    (tr) => (tr.map !== null && isByteMap(tr.map) ? 'bytes' : 'count'),
+    (tr) => options.space ?? guessStackSpace(tr.frames),
+    snapOrder.length,
+    untimed,
+    timeAssumed,
+    source,
+  );
+}
+
+export const StackGrowthComparisonSchema = z.object({
+  /** Culprits growing before and not growing (or absent) after: fixed. */
+  fixed: z.array(z.string()),
+  /** Culprits still growing after. */
+  stillGrowing: z.array(z.string()),
+  /** Culprits growing only after. */
+  newlyGrowing: z.array(z.string()),
+  /** The after run has no outstanding stacks at all in its last snapshot. */
+  afterHasNoOutstanding: z.boolean(),
+  /** True when the after run shows no growing stack. */
+  fixedBuild: z.boolean(),
+});
+export type StackGrowthComparison = z.infer<typeof StackGrowthComparisonSchema>;
+
+/**
+ * Before/after comparison of two stack-growth results (same tool, build before and after a fix).
+ * @example
+ * compareStackGrowth(memleakStackGrowth(before), memleakStackGrowth(after)).fixed // ['parse_config_entry']
+ */
+export function compareStackGrowth(before: StackGrowthResult, after: StackGrowthResult): StackGrowthComparison {
+  const growing = (r: StackGrowthResult) => new Set(r.entries.filter((e) => e.verdict === 'growing' && e.unit === 'bytes').map((e) => e.culprit ?? e.key));
+  const b = growing(before);
+  const a = growing(after);
+  return {
+    fixed: [...b].filter((c) => !a.has(c)).sort(),
+    stillGrowing: [...b].filter((c) => a.has(c)).sort(),
+    newlyGrowing: [...a].filter((c) => !b.has(c)).sort(),
+    afterHasNoOutstanding: after.noOutstanding,
+    fixedBuild: a.size === 0,
+  };
+}
+
+/**
+ * Each stack as the shared AllocationSite model (outstanding at the last used snapshot).
+ * Only byte-valued entries are converted.
+ * @example
+ * const sites = stackGrowthSites(memleakStackGrowth(reports, { source: 'memleak.txt' }));
+ */
+export function stackGrowthSites(result: StackGrowthResult): AllocationSite[] {
+  return result.entries
+    .filter((e) => e.unit === 'bytes')
+    .map((e) => ({
+      site: e.culprit ?? e.key,
+      stack: e.stack,
+      outstandingCount: Math.max(0, Math.round(e.lastCount ?? 0)),
+      outstandingBytes: Math.max(0, e.lastBytes),
+      growthBytesPerSecond: e.growthBytesPerSecond,
+      tool: e.tool,
+      source: e.source,
+    }));
+}
+
+/**
+ * Findings (kind `stack-growth`) for growing byte stacks: critical when growing monotonically
+ * over 3+ snapshots, else warning.
+ * @example
+ * const findings = stackGrowthFindings(memleakStackGrowth(reports, { source: 'memleak.txt' }));
+ */
+export function stackGrowthFindings(result: StackGrowthResult): Finding[] {
+  return result.entries
+    .filter((e) => e.verdict === 'growing' && e.unit === 'bytes')
+    .map((e) => {
+      const rate = e.growthBytesPerSecond;
+      const culprit = e.culprit ?? e.key;
+      return {
+        kind: 'stack-growth',
+        severity: e.monotonic && e.snapshots >= 3 ? 'critical' : 'warning',
+        title: `Outstanding bytes from ${culprit} grow ${formatBytes(e.firstBytes)} → ${formatBytes(e.lastBytes)}${rate !== null ? ` (${formatBytes(rate)}/s)` : ''} (${e.tool})`,
+        evidence: [
+          {
+            source: e.source,
+            detail: `${e.tool}${e.map ? ` ${e.map}` : ''}: stack ${e.stack.slice(0, 4).join(' <- ')} holds ${e.points.map((p) => p.v).join(' → ')} bytes over ${e.snapshots} snapshots`,
+            values: { firstBytes: e.firstBytes, lastBytes: e.lastBytes, growthBytesPerSecond: rate, snapshots: e.snapshots, lastCount: e.lastCount },
+          },
+        ],
+        source: e.source,
+        score: rate ?? e.lastBytes - e.firstBytes,
+        space: e.space,
+        culprit,
+      } satisfies Finding;
+    });
+}

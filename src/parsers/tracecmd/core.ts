@@ -1,0 +1,777 @@
+import { z } from 'zod';
+import type { Emit, ParserCore } from '../../core/parser.js';
+
+/**
+ * The shared core of the `trace-cmd` and `ftrace` parsers: `trace-cmd report` text and raw ftrace
+ * `trace` / `trace_pipe` text carrying kmem events, with optional `-T` / stacktrace blocks.
+ *
+ * Hot path: one pass of indexOf / charCode scanning per line, no regular expression. Stacks are
+ * interned: the first time a stack is seen a `{type:'stack'}` record defines it, events refer to
+ * it by id, so memory holds each distinct stack once.
+ */
+
+export const TRACE_EVENT_KINDS = [
+  'kmalloc',
+  'kmalloc_node',
+  'kfree',
+  'kmem_cache_alloc',
+  'kmem_cache_alloc_node',
+  'kmem_cache_free',
+  'mm_page_alloc',
+  'mm_page_free',
+  'mm_page_free_batched',
+  'rss_stat',
+] as const;
+export const TraceEventKindSchema = z.enum(TRACE_EVENT_KINDS);
+export type TraceEventKind = z.infer<typeof TraceEventKindSchema>;
+
+export const TraceEventSchema = z.object({
+  type: z.literal('event'),
+  /** Trace timestamp in seconds (trace clock, usually seconds since boot). */
+  ts: z.number(),
+  /** CPU column, -1 when the capture had none (trimmed excerpts). */
+  cpu: z.number().int(),
+  /** Task name as printed (`<...>` when unknown, '' when the column was cut away). */
+  comm: z.string(),
+  /** -1 when the column was cut away. */
+  pid: z.number().int(),
+  tgid: z.number().int().optional(),
+  event: TraceEventKindSchema,
+  /** `func+0x24/0x60`, `func+0x24` or raw hex, as printed. */
+  callSite: z.string().optional(),
+  /** Normalised lowercase hex without 0x and leading zeros; '0' for NULL. */
+  ptr: z.string().optional(),
+  bytesReq: z.number().optional(),
+  bytesAlloc: z.number().optional(),
+  gfpFlags: z.string().optional(),
+  node: z.number().int().optional(),
+  accounted: z.boolean().optional(),
+  cacheName: z.string().optional(),
+  /** struct page pointer, normalised hex. */
+  page: z.string().optional(),
+  pfn: z.number().optional(),
+  order: z.number().int().optional(),
+  migratetype: z.number().int().optional(),
+  /** mm_page_alloc that failed (`page=(null)`). */
+  failed: z.boolean().optional(),
+  /** rss_stat: `type=MM_ANONPAGES` (or `member=N` on 5.5-5.9). */
+  rssType: z.string().optional(),
+  rssSize: z.number().optional(),
+  mmId: z.number().optional(),
+  /** Interned kernel stack (see TraceStackRecord). */
+  stackId: z.number().int().optional(),
+  userStackId: z.number().int().optional(),
+  /** 1-based line of the event in the artefact. */
+  line: z.number().int().positive(),
+});
+export type TraceEvent = z.infer<typeof TraceEventSchema>;
+
+export const TraceStackRecordSchema = z.object({
+  type: z.literal('stack'),
+  id: z.number().int().nonnegative(),
+  kind: z.enum(['kernel', 'user']),
+  /** Frames innermost first, as `symbol+off/len [module]` without addresses; tracer frames dropped. */
+  frames: z.array(z.string()),
+  /** Line of the first event that carried it. */
+  line: z.number().int().positive(),
+});
+export type TraceStackRecord = z.infer<typeof TraceStackRecordSchema>;
+
+export const TraceRecordSchema = z.discriminatedUnion('type', [TraceEventSchema, TraceStackRecordSchema]);
+export type TraceRecord = z.infer<typeof TraceRecordSchema>;
+
+export const TraceParseOptionsSchema = z.object({
+  /** Keep stack traces (default true). */
+  stacks: z.boolean().optional(),
+  /** Drop the tracer's own frames (`trace_event_raw_event_*`, `perf_trace_*`) at the top (default true). */
+  dropTracerFrames: z.boolean().optional(),
+});
+export type TraceParseOptions = z.infer<typeof TraceParseOptionsSchema>;
+
+const KNOWN = new Map<string, TraceEventKind>(TRACE_EVENT_KINDS.map((k) => [k, k]));
+
+/**
+ * A copy of `s` that does not share memory with the line it was cut from. V8 slices point into
+ * their parent string, so one kept slice pins a whole input chunk: every string that outlives
+ * its line (stack frames, names, excerpts) goes through here.
+ */
+export function detach(s: string): string {
+  return s.length === 0 ? '' : (' ' + s).slice(1);
+}
+
+interface Pending {
+  rec: TraceEvent | null; // null: an event we do not keep (it still absorbs its stack)
+  cpu: number;
+  done: boolean;
+  kstack: string[] | null;
+  ustack: string[] | null;
+}
+
+/**
+ * The push-style core plus the hooks the byte-level front end (fast.ts) uses to hand over a
+ * stack block it hashed itself instead of passing each `=>` line as a string.
+ */
+export interface TraceCore extends ParserCore<TraceRecord> {
+  /** 0: no stack block open; 1: open with an event to attach to; 2: open, orphaned. */
+  blockState(): 0 | 1 | 2;
+  /** Sets the open block's frames by a content hash of its `=>` lines; `frames()` runs only for a new hash. */
+  setBlockByKey(key: number, frameCount: number, frames: () => string[]): void;
+  /** Parses one `=>` line's text (after the arrow) into frame text, as the string path does. */
+  frameText(line: string, from: number): string;
+}
+
+/** Pending events kept waiting for their stack; beyond this the oldest is released. */
+const MAX_PENDING = 64;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
+
+/** Finds the `TIMESTAMP:` token: digits with an optional fraction, blank (or `]`) before, `: ` or EOL after. */
+function findTimestamp(s: string): { start: number; colon: number } | null {
+  let from = 0;
+  for (;;) {
+    const colon = s.indexOf(':', from);
+    if (colon < 0) return null;
+    from = colon + 1;
+    if (colon + 1 < s.length && !isSpace(s.charCodeAt(colon + 1))) continue;
+    let i = colon - 1;
+    let digits = 0;
+    let dots = 0;
+    while (i >= 0) {
+      const c = s.charCodeAt(i);
+      if (isDigit(c)) digits++;
+      else if (c === 46) dots++;
+      else break;
+      i--;
+    }
+    if (digits === 0 || dots > 1) continue;
+    if (i >= 0 && !isSpace(s.charCodeAt(i)) && s.charCodeAt(i) !== 93) continue;
+    if (s.charCodeAt(i + 1) === 46) continue;
+    return { start: i + 1, colon };
+  }
+}
+
+function isFlagChar(c: number): boolean {
+  // irqs-off d X . ; need-resched N n p . ; hardirq h s H z Z b . ; preempt/migrate digits, hex
+  return (
+    c === 46 || isDigit(c) || c === 100 || c === 88 || c === 78 || c === 110 || c === 112 || c === 104 ||
+    c === 115 || c === 72 || c === 122 || c === 90 || c === 98 || c === 66 || (c >= 97 && c <= 102)
+  );
+}
+
+interface Prefix {
+  comm: string;
+  pid: number;
+  tgid: number | undefined;
+  cpu: number;
+}
+
+/** Parses what precedes the timestamp: `comm-pid (tgid) [cpu] flags` with every part optional. */
+function parsePrefix(s: string, end: number): Prefix | null {
+  let e = end;
+  while (e > 0 && isSpace(s.charCodeAt(e - 1))) e--;
+  let b = 0;
+  while (b < e && isSpace(s.charCodeAt(b))) b++;
+  let cpu = -1;
+  let tgid: number | undefined;
+  // flags token right before the timestamp (`.N..`, `d..2.`), or trace-cmd -l's CPU+flags (`1d..2.`)
+  if (e > b && s.charCodeAt(e - 1) !== 93) {
+    let k = e;
+    while (k > b && !isSpace(s.charCodeAt(k - 1))) k--;
+    let d = k;
+    while (d < e && isDigit(s.charCodeAt(d))) d++;
+    const flagsLen = e - d;
+    let ok = flagsLen >= 3 && flagsLen <= 6 && !isDigit(s.charCodeAt(d));
+    for (let i = d; ok && i < e; i++) if (!isFlagChar(s.charCodeAt(i))) ok = false;
+    if (ok && d - k <= 4) {
+      if (d > k) cpu = Number(s.slice(k, d));
+      e = k;
+      while (e > b && isSpace(s.charCodeAt(e - 1))) e--;
+    }
+  }
+  if (e > b && s.charCodeAt(e - 1) === 93) {
+    const open = s.lastIndexOf('[', e - 1);
+    if (open < b) return null;
+    let v = 0;
+    let n = 0;
+    for (let i = open + 1; i < e - 1; i++) {
+      const c = s.charCodeAt(i);
+      if (!isDigit(c)) return null;
+      v = v * 10 + (c - 48);
+      n++;
+    }
+    if (n === 0 || n > 6) return null;
+    cpu = v;
+    e = open;
+    while (e > b && isSpace(s.charCodeAt(e - 1))) e--;
+  }
+  // optional tgid column `( 1977)` / `(-------)`
+  if (e > b && s.charCodeAt(e - 1) === 41) {
+    const open = s.lastIndexOf('(', e - 1);
+    if (open > b) {
+      const inner = s.slice(open + 1, e - 1).trim();
+      let num = true;
+      for (let i = 0; i < inner.length; i++) if (!isDigit(inner.charCodeAt(i))) num = false;
+      let dashes = inner.length > 0;
+      for (let i = 0; i < inner.length; i++) if (inner.charCodeAt(i) !== 45) dashes = false;
+      if ((num && inner.length > 0 && inner.length <= 10) || dashes) {
+        if (num) tgid = Number(inner);
+        e = open;
+        while (e > b && isSpace(s.charCodeAt(e - 1))) e--;
+      }
+    }
+  }
+  if (e <= b) return { comm: '', pid: -1, tgid, cpu };
+  const dash = s.lastIndexOf('-', e - 1);
+  if (dash <= b || dash === e - 1) return null;
+  let pid = 0;
+  for (let i = dash + 1; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (!isDigit(c)) return null;
+    pid = pid * 10 + (c - 48);
+  }
+  if (e - dash - 1 > 10) return null;
+  return { comm: s.slice(b, dash), pid, tgid, cpu };
+}
+
+/** Normalises a printed pointer: `0xffff...`, bare hex, hashed, `(null)`/`(nil)` → '0'. */
+function normPtr(v: string): string | null {
+  if (v === '(null)' || v === '(nil)' || v === '0' || v === '(____ptrval____)') return v === '(____ptrval____)' ? null : '0';
+  let i = 0;
+  if (v.length > 1 && v.charCodeAt(0) === 48 && (v.charCodeAt(1) | 0x20) === 120) i = 2;
+  if (v.length - i === 0 || v.length - i > 32) return null;
+  let z = i;
+  for (let k = i; k < v.length; k++) {
+    const c = v.charCodeAt(k) | 0x20;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return null;
+  }
+  while (z < v.length - 1 && v.charCodeAt(z) === 48) z++;
+  const out = z === 0 ? v : v.slice(z);
+  // lowercase only when needed (kernels print lowercase)
+  for (let k = 0; k < out.length; k++) {
+    const c = out.charCodeAt(k);
+    if (c >= 65 && c <= 70) return out.toLowerCase();
+  }
+  return out;
+}
+
+function parseIntField(v: string): number | null {
+  if (v.length === 0 || v.length > 20) return null;
+  let i = 0;
+  let neg = false;
+  if (v.charCodeAt(0) === 45) {
+    neg = true;
+    i = 1;
+  }
+  if (i >= v.length) return null;
+  if (v.length - i > 2 && v.charCodeAt(i) === 48 && (v.charCodeAt(i + 1) | 0x20) === 120) {
+    const n = Number.parseInt(v.slice(i + 2), 16);
+    if (!Number.isSafeInteger(n)) return null;
+    for (let k = i + 2; k < v.length; k++) {
+      const c = v.charCodeAt(k) | 0x20;
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return null;
+    }
+    return neg ? -n : n;
+  }
+  let n = 0;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  if (!Number.isSafeInteger(n)) return null;
+  return neg ? -n : n;
+}
+
+const KEYS = ['call_site', 'ptr', 'bytes_req', 'bytes_alloc', 'gfp_flags', 'node', 'accounted', 'name', 'page', 'pfn', 'order', 'migratetype', 'type', 'member', 'size', 'mm_id'];
+
+/** The key at s[a..b) as one of the interned KEYS (no allocation), or a fresh slice for others. */
+function keyAt(s: string, a: number, b: number): string {
+  const len = b - a;
+  for (let k = 0; k < KEYS.length; k++) {
+    const key = KEYS[k];
+    if (key.length === len && s.charCodeAt(a) === key.charCodeAt(0) && s.startsWith(key, a)) return key;
+  }
+  return s.slice(a, b);
+}
+
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || c === 95 || isDigit(c) || (c >= 65 && c <= 90);
+}
+
+/** Sets one `key=value` on the record. Returns false when a known field's value is unusable. */
+function setField(rec: TraceEvent, key: string, v: string): boolean {
+  switch (key) {
+    case 'call_site':
+      rec.callSite = v;
+      return true;
+    case 'ptr': {
+      const p = normPtr(v);
+      if (p === null) return false;
+      rec.ptr = p;
+      return true;
+    }
+    case 'bytes_req': {
+      const n = parseIntField(v);
+      if (n === null || n < 0) return false;
+      rec.bytesReq = n;
+      return true;
+    }
+    case 'bytes_alloc': {
+      const n = parseIntField(v);
+      if (n === null || n < 0) return false;
+      rec.bytesAlloc = n;
+      return true;
+    }
+    case 'gfp_flags':
+      rec.gfpFlags = v;
+      return true;
+    case 'node': {
+      const n = parseIntField(v);
+      if (n === null) return false;
+      rec.node = n === 0xffffffff ? -1 : n;
+      return true;
+    }
+    case 'accounted':
+      if (v === 'true' || v === '1') rec.accounted = true;
+      else if (v === 'false' || v === '0') rec.accounted = false;
+      else return false;
+      return true;
+    case 'name':
+      rec.cacheName = v;
+      return true;
+    case 'page': {
+      if (v === '(null)' || v === '(nil)') {
+        rec.failed = true;
+        return true;
+      }
+      const p = normPtr(v);
+      if (p === null) return false;
+      rec.page = p;
+      return true;
+    }
+    case 'pfn': {
+      const n = parseIntField(v);
+      if (n === null || n < 0) return false;
+      rec.pfn = n;
+      return true;
+    }
+    case 'order': {
+      const n = parseIntField(v);
+      if (n === null) return false;
+      rec.order = n;
+      return true;
+    }
+    case 'migratetype': {
+      const n = parseIntField(v);
+      if (n === null) return false;
+      rec.migratetype = n;
+      return true;
+    }
+    case 'type':
+    case 'member':
+      rec.rssType = v;
+      return true;
+    case 'size': {
+      const n = parseIntField(v.endsWith('B') ? v.slice(0, -1) : v);
+      if (n === null) return false;
+      rec.rssSize = n;
+      return true;
+    }
+    case 'mm_id': {
+      const n = parseIntField(v);
+      if (n === null) return false;
+      rec.mmId = n;
+      return true;
+    }
+    default:
+      return true; // vendor or future fields (nr_free=, curr=, cold=) are ignored
+  }
+}
+
+/**
+ * Reads the `key=value` list after the event name. Tolerates the leading `(func+0x24)` of newer
+ * trace-cmd, `ptr=  (null)`, `field=0xHEX (decimal)` pairs and a missing separator
+ * (`bytes_req=56bytes_alloc=64`). Returns the first bad field, or null.
+ */
+function parseFields(rec: TraceEvent, s: string, from: number): string | null {
+  const n = s.length;
+  let i = from;
+  let lead: string | null = null;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  if (i < n && s.charCodeAt(i) === 40) {
+    const close = s.indexOf(')', i);
+    if (close > 0) {
+      lead = s.slice(i + 1, close);
+      i = close + 1;
+    }
+  }
+  let bad: string | null = null;
+  while (i < n) {
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const ks = i;
+    while (i < n && isKeyChar(s.charCodeAt(i))) i++;
+    if (i >= n || s.charCodeAt(i) !== 61 || i === ks) {
+      // not a key=value token: skip it
+      while (i < n && !isSpace(s.charCodeAt(i))) i++;
+      continue;
+    }
+    const key = keyAt(s, ks, i);
+    i++; // '='
+    let vs = i;
+    // `ptr=  (null)` / `page= (null)`
+    if (i < n && isSpace(s.charCodeAt(i))) {
+      let j = i;
+      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      if (s.startsWith('(null)', j) || s.startsWith('(nil)', j)) {
+        vs = j;
+        i = j;
+      } else {
+        if (!setField(rec, key, '') && bad === null) bad = key;
+        continue;
+      }
+    }
+    while (i < n && !isSpace(s.charCodeAt(i))) i++;
+    let v = s.slice(vs, i);
+    const eq = v.indexOf('=');
+    if (eq > 0 && key !== 'gfp_flags' && key !== 'call_site') {
+      // a missing separator: `56bytes_alloc=64` → value `56`, rescan from `bytes_alloc`
+      let k = eq;
+      while (k > 0 && ((v.charCodeAt(k - 1) >= 97 && v.charCodeAt(k - 1) <= 122) || v.charCodeAt(k - 1) === 95)) k--;
+      if (k > 0) {
+        i = vs + k;
+        v = v.slice(0, k);
+      }
+    }
+    // `field=0xHEX (decimal)` (options/fields printing)
+    if (i + 1 < n && s.charCodeAt(i + 1) === 40 && isSpace(s.charCodeAt(i))) {
+      const close = s.indexOf(')', i + 2);
+      if (close > 0 && close - i < 24) {
+        const inner = s.slice(i + 2, close);
+        if (parseIntField(inner) !== null) {
+          if (key !== 'ptr' && key !== 'page' && key !== 'call_site') v = inner;
+          i = close + 1;
+        }
+      }
+    }
+    if (!setField(rec, key, v) && bad === null) bad = key;
+  }
+  if (rec.callSite === undefined && lead !== null && lead.length > 0) rec.callSite = lead;
+  return bad;
+}
+
+function missingField(rec: TraceEvent): string | null {
+  switch (rec.event) {
+    case 'kmalloc':
+    case 'kmalloc_node':
+    case 'kmem_cache_alloc':
+    case 'kmem_cache_alloc_node':
+      if (rec.ptr === undefined) return 'ptr';
+      if (rec.bytesAlloc === undefined) return 'bytes_alloc';
+      return null;
+    case 'kfree':
+    case 'kmem_cache_free':
+      return rec.ptr === undefined ? 'ptr' : null;
+    case 'mm_page_alloc':
+    case 'mm_page_free':
+    case 'mm_page_free_batched':
+      if (rec.failed) return null;
+      return rec.pfn === undefined && rec.page === undefined ? 'pfn' : null;
+    default:
+      return null;
+  }
+}
+
+const TRACER_FRAME_PREFIXES = ['trace_event_raw_event_', 'perf_trace_', '__traceiter_', 'trace_call_bpf', '__bpf_trace_'];
+
+/** `=> sym+off/len [mod] <addr>` / `=> sym (addr)` / `=> 0x7ed602d4` / `=> <00007f..>` → frame text. */
+function parseFrame(s: string, from: number): string {
+  let i = from;
+  const n = s.length;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  let e = n;
+  while (e > i && isSpace(s.charCodeAt(e - 1))) e--;
+  if (i >= e) return '';
+  const first = s.charCodeAt(i);
+  if (first === 60) {
+    // `<00007f...>` user address
+    return s.slice(i, e);
+  }
+  let end = i;
+  while (end < e && !isSpace(s.charCodeAt(end))) end++;
+  let frame = s.slice(i, end);
+  // module in brackets after the symbol
+  const mod = s.indexOf('[', end);
+  if (mod > 0 && mod < e) {
+    const close = s.indexOf(']', mod);
+    if (close > 0 && close <= e) frame += ' ' + s.slice(mod, close + 1);
+  }
+  return frame;
+}
+
+function frameSymbol(f: string): string {
+  const plus = f.indexOf('+');
+  return plus > 0 ? f.slice(0, plus) : f;
+}
+
+/**
+ * Creates the push-style core shared by both parser definitions.
+ */
+export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore {
+  const keepStacks = options.stacks ?? true;
+  const dropTracer = options.dropTracerFrames ?? true;
+  const stackIds = new Map<string, number>();
+  const pending: Pending[] = [];
+  /** The stack block being read: its frames go to `target`. */
+  let block: { target: Pending | null; kind: 'kernel' | 'user'; frames: string[] } | null = null;
+  /** Frames by content hash (byte front end); bounded by the number of distinct stacks. */
+  const framesByKey = new Map<number, string[]>();
+  const unknownSeen = new Set<string>();
+  let lastTs = -Infinity;
+
+  const intern = (frames: string[], kind: 'kernel' | 'user', line: number, emit: Emit<TraceRecord>): number => {
+    let f = frames;
+    if (dropTracer && kind === 'kernel') {
+      let k = 0;
+      while (k < f.length - 1 && TRACER_FRAME_PREFIXES.some((p) => f[k].startsWith(p))) k++;
+      if (k > 0) f = f.slice(k);
+    }
+    const key = (kind === 'user' ? 'u|' : 'k|') + f.join('\n');
+    let id = stackIds.get(key);
+    if (id === undefined) {
+      id = stackIds.size;
+      stackIds.set(key, id);
+      emit.record({ type: 'stack', id, kind, frames: f.map(detach), line });
+    }
+    return id;
+  };
+
+  const release = (p: Pending, emit: Emit<TraceRecord>): void => {
+    if (p.rec === null) return;
+    if (keepStacks) {
+      if (p.kstack && p.kstack.length > 0) p.rec.stackId = intern(p.kstack, 'kernel', p.rec.line, emit);
+      if (p.ustack && p.ustack.length > 0) p.rec.userStackId = intern(p.ustack, 'user', p.rec.line, emit);
+    }
+    emit.record(p.rec);
+  };
+
+  const flushDone = (emit: Emit<TraceRecord>, all: boolean): void => {
+    let k = 0;
+    while (k < pending.length && (all || pending[k].done || pending.length - k > MAX_PENDING)) {
+      release(pending[k], emit);
+      k++;
+    }
+    if (k > 0) pending.splice(0, k);
+  };
+
+  const closeBlock = (): void => {
+    if (!block) return;
+    if (block.target) {
+      if (block.kind === 'kernel') block.target.kstack = block.frames;
+      else block.target.ustack = block.frames;
+    }
+    block = null;
+  };
+
+  const startStack = (cpu: number, kind: 'kernel' | 'user', emit: Emit<TraceRecord>): void => {
+    closeBlock();
+    let target: Pending | null = null;
+    for (let k = pending.length - 1; k >= 0; k--) {
+      const p = pending[k];
+      if (p.cpu === cpu || cpu < 0 || p.cpu < 0) {
+        if (!p.done && (kind === 'kernel' ? p.kstack === null : p.ustack === null)) target = p;
+        break;
+      }
+    }
+    if (target === null) {
+      emit.diagnostic('trace-orphan-stack', `${kind} stack with no event before it on CPU ${cpu}`);
+    }
+    block = { target, kind, frames: [] };
+  };
+
+  return {
+    blockState() {
+      return block === null ? 0 : block.target === null ? 2 : 1;
+    },
+    setBlockByKey(key, frameCount, frames) {
+      if (block === null || block.target === null || !keepStacks || frameCount === 0) return;
+      let f = framesByKey.get(key);
+      if (f === undefined) {
+        f = frames();
+        if (f.length > 256) f = f.slice(0, 256);
+        framesByKey.set(key, f);
+      }
+      block.frames = f;
+    },
+    frameText: parseFrame,
+    line(text, lineNo, emit) {
+      // fast path: stack frame lines
+      let i = 0;
+      const n = text.length;
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      if (i >= n) {
+        closeBlock();
+        emit.skip('blank');
+        return;
+      }
+      const c0 = text.charCodeAt(i);
+      if (c0 === 61 && text.charCodeAt(i + 1) === 62) {
+        // `=>`
+        if (block === null) {
+          emit.diagnostic('trace-orphan-stack', 'stack frame outside a stack block', { excerpt: detach(text.slice(0, 200)) });
+          emit.skip('orphan-frame');
+          return;
+        }
+        if (block.target === null) {
+          emit.skip('orphan-frame');
+          return;
+        }
+        if (keepStacks) {
+          const f = parseFrame(text, i + 2);
+          if (f.length > 0 && block.frames.length < 256) block.frames.push(f);
+        }
+        return;
+      }
+      closeBlock();
+      if (c0 === 35) {
+        // `# tracer: nop`, header block, `##### CPU 1 buffer started ####`
+        const ew = text.indexOf('entries-in-buffer/entries-written:');
+        if (ew >= 0) {
+          const rest = text.slice(ew + 34).trim();
+          const slash = rest.indexOf('/');
+          const sp = rest.indexOf(' ');
+          const inBuf = parseIntField(rest.slice(0, slash));
+          const written = parseIntField(rest.slice(slash + 1, sp < 0 ? rest.length : sp));
+          if (inBuf !== null && written !== null && written > inBuf) {
+            emit.diagnostic('trace-lost-events', `ring buffer overwrote ${written - inBuf} events (entries-written > entries-in-buffer)`, { excerpt: detach(text.slice(0, 200)) });
+            return;
+          }
+        }
+        emit.skip('header');
+        return;
+      }
+      const ts = findTimestamp(text);
+      if (ts === null) {
+        if (text.includes('[LOST') && text.includes('EVENTS]')) {
+          emit.diagnostic('trace-lost-events', 'the tracer lost events here (buffer overrun)', { excerpt: detach(text.slice(0, 200)) });
+          emit.count('lostEventMarkers');
+          return;
+        }
+        const t = text.slice(i);
+        if (
+          t.startsWith('cpus=') ||
+          t.startsWith('version =') ||
+          t.startsWith('version=') ||
+          (t.startsWith('CPU ') && t.includes(' is empty')) ||
+          t.startsWith('CPU:') ||
+          t.startsWith('trace-cmd: ') ||
+          t.startsWith('TRACE_')
+        ) {
+          emit.skip('header');
+          return;
+        }
+        emit.diagnostic('unrecognized-line', 'not a trace event, stack frame or header line', { excerpt: detach(text.slice(0, 200)) });
+        return;
+      }
+      const prefix = parsePrefix(text, ts.start);
+      if (prefix === null) {
+        emit.diagnostic('unrecognized-line', 'cannot read the task-pid / CPU columns before the timestamp', { excerpt: detach(text.slice(0, 200)) });
+        return;
+      }
+      const tsv = Number(text.slice(ts.start, ts.colon));
+      let j = ts.colon + 1;
+      while (j < n && isSpace(text.charCodeAt(j))) j++;
+      // `<stack trace>` / `<user stack trace>` pseudo-events (ftrace)
+      if (text.charCodeAt(j) === 60) {
+        const user = text.startsWith('<user', j);
+        startStack(prefix.cpu, user ? 'user' : 'kernel', emit);
+        emit.count(user ? 'userStacks' : 'kernelStacks');
+        return;
+      }
+      const nameEnd = text.indexOf(':', j);
+      let name: string;
+      let fieldsAt: number;
+      if (nameEnd < 0) {
+        let e2 = j;
+        while (e2 < n && !isSpace(text.charCodeAt(e2))) e2++;
+        name = text.slice(j, e2);
+        fieldsAt = e2;
+      } else {
+        name = text.slice(j, nameEnd);
+        fieldsAt = nameEnd + 1;
+        if (name.indexOf(' ') >= 0) {
+          // function tracer `func <-parent` or free text: not an event name
+          let e2 = j;
+          while (e2 < n && !isSpace(text.charCodeAt(e2))) e2++;
+          name = text.slice(j, e2);
+          fieldsAt = e2;
+        }
+      }
+      if (name.startsWith('kmem:')) name = name.slice(5);
+      if (name === 'kernel_stack' || name === 'user_stack') {
+        startStack(prefix.cpu, name === 'user_stack' ? 'user' : 'kernel', emit);
+        emit.count(name === 'user_stack' ? 'userStacks' : 'kernelStacks');
+        return;
+      }
+      // a new event on this CPU closes the stack window of the previous one
+      for (let k = pending.length - 1; k >= 0; k--) {
+        const p = pending[k];
+        if (p.cpu === prefix.cpu) {
+          p.done = true;
+          break;
+        }
+      }
+      if (prefix.cpu < 0) for (const p of pending) p.done = true;
+      emit.count(`event:${name}`);
+      const kind = KNOWN.get(name);
+      if (kind === undefined) {
+        if (!unknownSeen.has(name) && unknownSeen.size < 1000) {
+          unknownSeen.add(detach(name));
+          emit.diagnostic('trace-unknown-event', `event "${name}" is not analysed; counted`, { excerpt: detach(text.slice(0, 200)) });
+        }
+        pending.push({ rec: null, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
+        flushDone(emit, false);
+        emit.skip('other-event');
+        return;
+      }
+      if (!Number.isFinite(tsv)) {
+        emit.diagnostic('number-out-of-range', 'timestamp is not a finite number', { excerpt: detach(text.slice(0, 200)) });
+        return;
+      }
+      const rec: TraceEvent = {
+        type: 'event',
+        ts: tsv,
+        cpu: prefix.cpu,
+        comm: prefix.comm,
+        pid: prefix.pid,
+        event: kind,
+        line: lineNo,
+      };
+      if (prefix.tgid !== undefined) rec.tgid = prefix.tgid;
+      const bad = parseFields(rec, text, fieldsAt);
+      const missing = bad ?? missingField(rec);
+      if (missing !== null) {
+        emit.diagnostic('trace-bad-event-fields', `${name}: field ${missing}= missing or unreadable`, { excerpt: detach(text.slice(0, 200)) });
+        pending.push({ rec: null, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
+        flushDone(emit, false);
+        return;
+      }
+      if (tsv < lastTs) {
+        emit.diagnostic('time-went-backwards', `timestamp ${tsv} is before ${lastTs}`, { excerpt: detach(text.slice(0, 200)) });
+      } else lastTs = tsv;
+      pending.push({ rec, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
+      flushDone(emit, false);
+    },
+    end(emit) {
+      closeBlock();
+      flushDone(emit, true);
+    },
+  };
+}
+
+export { frameSymbol };

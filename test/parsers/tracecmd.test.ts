@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ftraceParser,
+  parseFtrace,
+  parseTraceCmd,
+  splitTraceRecords,
+  traceCmdParser,
+  type TraceEvent,
+  type TraceRecord,
+} from '../../src/parsers/tracecmd/index.js';
+import { MemforensicsInputError } from '../../src/core/errors.js';
+import { detectFormat } from '../../src/parsers/registry.js';
+import type { ParseResult } from '../../src/core/parser.js';
+import { expectChunkingInvariant, expectLinesAccounted, fuzzParser, seriousDiagnostics } from '../helpers/contract.js';
+import { sample } from '../helpers/samples.js';
+
+const PUBLIC = [
+  'public/tracecmd/android-4.14-mm_page_alloc-nr_free-vendor.txt',
+  'public/tracecmd/elinux-ftrace-kmem-i386-boot-nop.txt',
+  'public/tracecmd/rpi3-arm32-tracecmd-report-kmalloc-cpu0.txt',
+  'public/tracecmd/tpoint-kmalloc_node-stacktrace-x86_64-3.x.txt',
+  'public/tracecmd/x86_64-5.4-kmem-pS-callsite-no-comm.txt',
+  'public/tracecmd/x86_64-6.12-kmem-tpprintk-name-accounted.txt',
+];
+
+const CAPTURES = {
+  d1p: 'captures/D1_main/d1p.report.txt.gz',
+  d1: 'captures/D1_mixed_noise/d1.report.txt.gz',
+  d1pg: 'captures/D1_pages_timerfd/d1pg.report.txt.gz',
+} as const;
+
+const events = (r: ParseResult<TraceRecord>): TraceEvent[] => r.records.filter((x): x is TraceEvent => x.type === 'event');
+
+/** A compact, stable summary for golden files. */
+function summary(r: ParseResult<TraceRecord>) {
+  const { events: ev, stacks } = splitTraceRecords(r.records);
+  return {
+    format: r.format,
+    stats: r.stats,
+    diagnostics: r.diagnostics.byCode,
+    events: ev.length,
+    stacks: stacks.size,
+    firstEvents: ev.slice(0, 3),
+    lastEvent: ev.at(-1) ?? null,
+    firstStack: stacks.get(0)?.frames ?? null,
+  };
+}
+
+describe('trace-cmd / ftrace parser: public samples', () => {
+  it.each(PUBLIC)('parses %s without data loss (both formats, chunking invariant)', async (rel) => {
+    const text = sample(rel);
+    const r = expectChunkingInvariant(ftraceParser, text);
+    expectLinesAccounted(r);
+    expect(seriousDiagnostics(r)).toEqual([]);
+    expect(events(r).length).toBeGreaterThan(0);
+    const t = parseTraceCmd(text);
+    expect(t.records).toEqual(r.records);
+    const name = rel.split('/').at(-1)!.replace(/\.txt$/, '');
+    await expect(JSON.stringify(summary(r), null, 2)).toMatchFileSnapshot(`../golden/tracecmd-public-${name}.json`);
+  });
+
+  it('reads the 3.x ftrace layout: bare hex call_site, old GFP names, kfree(NULL), 4-space indent', () => {
+    const r = parseFtrace(sample(PUBLIC[1]));
+    const ev = events(r);
+    expect(ev).toHaveLength(9);
+    expect(ev[0]).toMatchObject({ ts: 0.17, cpu: 0, comm: 'init', pid: 1, event: 'kmalloc', callSite: 'c104deff', ptr: 'c147dd20', bytesReq: 29, bytesAlloc: 32, gfpFlags: 'GFP_KERNEL', line: 12 });
+    expect(ev.find((e) => e.event === 'kfree')?.ptr).toBe('0');
+    expect(r.stats.skippedByReason.header).toBe(11);
+  });
+
+  it('reads <...> comms, decimal pfn, vendor fields and failed page allocations (Android 4.14)', () => {
+    const ev = events(parseFtrace(sample(PUBLIC[0])));
+    expect(ev[0]).toMatchObject({ comm: '<...>', pid: 22275, cpu: 6, pfn: 970744, order: 0, migratetype: 0, page: 'd2be5665' });
+    expect(ev[8]).toMatchObject({ comm: 'kswapd0', pid: 1207, failed: true, pfn: 0 });
+  });
+
+  it('attaches <stack trace> blocks without offsets, including a frame missing its leading space', () => {
+    const r = parseFtrace(sample(PUBLIC[3]));
+    const { events: ev, stacks } = splitTraceRecords(r.records);
+    expect(ev).toHaveLength(2);
+    expect(ev[0]).toMatchObject({ event: 'kmalloc_node', node: -1, bytesReq: 16344, bytesAlloc: 16384, stackId: 0 });
+    expect(ev[1].stackId).toBe(0); // same stack, interned once
+    expect(stacks.get(0)!.frames).toEqual([
+      'kmem_cache_alloc_node_trace', '__kmalloc_node', '__alloc_skb', 'sock_alloc_send_pskb', 'sock_alloc_send_skb',
+      'unix_stream_sendmsg', 'sock_aio_write', 'do_sync_write',
+    ]);
+  });
+
+  it('reads trimmed excerpts with no task column or no CPU column, name= and accounted=', () => {
+    const a = events(parseFtrace(sample(PUBLIC[4])));
+    expect(a[0]).toMatchObject({ comm: '', pid: -1, cpu: 2, event: 'kmem_cache_free', callSite: 'putname+0x47/0x50', ptr: 'cef40c80' });
+    const b = events(parseFtrace(sample(PUBLIC[5])));
+    expect(b[0]).toMatchObject({ cpu: -1, node: -1, accounted: false, bytesAlloc: 4096 });
+    expect(b[0].cacheName).toBeUndefined();
+    expect(b[3]).toMatchObject({ event: 'kmem_cache_free', cacheName: 'names_cache', ptr: 'e70e10e0' });
+  });
+
+  it('detects trace-cmd and ftrace from content', () => {
+    expect(detectFormat(sample(PUBLIC[2]))[0].format).toBe('trace-cmd');
+    expect(detectFormat(sample(PUBLIC[1]))[0].format).toBe('ftrace');
+    expect(detectFormat(sample(CAPTURES.d1p).slice(0, 4096))[0].format).toBe('trace-cmd');
+  });
+});
+
+describe('trace-cmd parser: real D1 captures', () => {
+  it.each(Object.entries(CAPTURES))('parses %s with every event counted as the ground truth says', async (name, rel) => {
+    const r = parseTraceCmd(sample(rel));
+    expectLinesAccounted(r);
+    expect(seriousDiagnostics(r)).toEqual([]);
+    const gt = JSON.parse(sample(`../test/ground-truth/${name}.groundtruth.json`)) as { event_counts: Record<string, number>; trace_first_ts: number; trace_last_ts: number };
+    for (const [ev, n] of Object.entries(gt.event_counts)) expect(r.stats.counters[`event:${ev}`]).toBe(n);
+    const ev = events(r);
+    expect(ev.length).toBe(Object.values(gt.event_counts).reduce((a, b) => a + b, 0));
+    expect(ev[0].ts).toBe(gt.trace_first_ts);
+    expect(ev.at(-1)!.ts).toBe(gt.trace_last_ts);
+    // Nested events (an IRQ inside a traced kfree) leave a few stacks with no event to attach to.
+    expect(r.diagnostics.byCode['trace-orphan-stack'] ?? 0).toBeLessThan(10);
+    // Every kernel_stack record lands on an event, except the orphans; the rest of the events
+    // have no stack in the capture itself (frees in <idle> context): under 2%.
+    const stackless = ev.filter((e) => e.stackId === undefined).length;
+    expect(stackless).toBe(ev.length - r.stats.counters.kernelStacks + (r.diagnostics.byCode['trace-orphan-stack'] ?? 0));
+    expect(stackless).toBeLessThan(ev.length / 50);
+    await expect(JSON.stringify(summary(r), null, 2)).toMatchFileSnapshot(`../golden/tracecmd-${name}.json`);
+  });
+
+  it('reads D1 main records exactly: leading (sym+off), 0x pointers, name=, accounted=, kernel stacks', () => {
+    const r = parseTraceCmd(sample(CAPTURES.d1p));
+    const { events: ev, stacks } = splitTraceRecords(r.records);
+    const leak = ev.find((e) => e.event === 'kmalloc' && e.callSite?.startsWith('do_eventfd') && e.pid === 2117)!;
+    expect(leak).toMatchObject({ comm: 'kobjleak', bytesReq: 48, bytesAlloc: 64, accounted: false, node: -1 });
+    expect(stacks.get(leak.stackId!)!.frames.slice(0, 3)).toEqual(['__kmalloc_cache_noprof', 'do_eventfd', '__x64_sys_eventfd2']);
+    expect(ev[0]).toMatchObject({ comm: 'trace-cmd', pid: 2114, cpu: 1, callSite: 'getname_flags.part.0+0x24', ptr: 'ffff88810086a000', cacheName: 'names_cache' });
+    // stacks are interned: far fewer distinct stacks than events
+    expect(stacks.size).toBeLessThan(ev.length / 5);
+  });
+
+  it('reads page events of D1 pages: hex pfn, order, migratetype', () => {
+    const ev = events(parseTraceCmd(sample(CAPTURES.d1pg)));
+    expect(ev.find((e) => e.event === 'mm_page_alloc')).toMatchObject({ pfn: 0x3b2171, page: '3b2171', order: 0, migratetype: 1, gfpFlags: 'GFP_HIGHUSER_MOVABLE|__GFP_COMP' });
+    expect(ev.find((e) => e.event === 'mm_page_free')).toMatchObject({ pfn: 0x3d1f78, order: 0 });
+  });
+
+  it('keeps the chunking invariant on a real capture slice', () => {
+    const text = sample(CAPTURES.d1pg).split('\n').slice(0, 4000).join('\n');
+    const r = expectChunkingInvariant(traceCmdParser, text);
+    expect(seriousDiagnostics(r)).toEqual([]);
+  });
+});
+
+describe('trace-cmd / ftrace parser: format variants', () => {
+  it('reads comms with spaces, dashes and colons, the TGID column and 5-char flags', () => {
+    const text = [
+      '# tracer: nop',
+      '#           TASK-PID     TGID     CPU#  |||||  TIMESTAMP  FUNCTION',
+      '   Web Content-4242  ( 4200) [003] d..2.   100.000001: kmalloc: call_site=foo+0x1/0x2 ptr=0xffff000000001000 bytes_req=10 bytes_alloc=16 gfp_flags=GFP_KERNEL',
+      '    test:.sh-1299   (-------) [000] .....   100.000002: kfree: call_site=bar+0x3/0x4 ptr=0xffff000000001000',
+      ' kworker/u8:2-77 [001] ....   100.000003: kmem_cache_free: call_site=baz ptr=ffff0000000010c0',
+    ].join('\n');
+    const ev = events(parseFtrace(text));
+    expect(ev[0]).toMatchObject({ comm: 'Web Content', pid: 4242, tgid: 4200, cpu: 3 });
+    expect(ev[1]).toMatchObject({ comm: 'test:.sh', pid: 1299, cpu: 0 });
+    expect(ev[1].tgid).toBeUndefined();
+    expect(ev[2]).toMatchObject({ comm: 'kworker/u8:2', pid: 77, cpu: 1 });
+  });
+
+  it('reads trace-cmd -l (CPU glued to flags), the fields format and a missing separator', () => {
+    const text = [
+      'cpus=4',
+      'version = 6',
+      '     bash-1977    1d..2. 55.100000: kmalloc:              (foo+0x24) call_site=foo+0x24 ptr=0xffff1 bytes_req=56bytes_alloc=64 gfp_flags=GFP_KERNEL|__GFP_ZERO node=0xffffffff (-1) accounted=false',
+      '     bash-1977    1d..2. 55.100100: kmem_cache_alloc_node: (bar+0x1) ptr=0xffff2 bytes_req=0x20 (32) bytes_alloc=0x20 (32) gfp_flags=0xcc0 node=0x0 (0)',
+    ].join('\n');
+    const ev = events(parseTraceCmd(text));
+    expect(ev[0]).toMatchObject({ cpu: 1, comm: 'bash', pid: 1977, bytesReq: 56, bytesAlloc: 64, node: -1, accounted: false, gfpFlags: 'GFP_KERNEL|__GFP_ZERO' });
+    expect(ev[1]).toMatchObject({ callSite: 'bar+0x1', bytesReq: 32, bytesAlloc: 32, node: 0 });
+  });
+
+  it('attaches a kernel_stack to the event of its CPU even when another CPU interleaves, and user stacks too', () => {
+    const text = [
+      '  a-1 [000] 10.000001: kmalloc: call_site=f1 ptr=0x1000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  b-2 [001] 10.000002: kmalloc: call_site=f2 ptr=0x2000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  a-1 [000] 10.000003: kernel_stack:         <stack trace >',
+      '=> trace_event_raw_event_kmalloc (ffffffff815c6e9d)',
+      '=> __kmalloc_noprof (ffffffff81000001)',
+      '=> f1 (ffffffff81000002)',
+      '  a-1 [000] 10.000004: user_stack:           <user stack trace >',
+      '=>  <00007f0000001234>',
+      '  b-2 [001] 10.000005: <stack trace>',
+      ' => kmalloc_trace+0x1/0x2 <ffffffff810dc0da>',
+      ' => i915_gem_do_thing+0x10/0x20 [i915] <ffffffffc0001000>',
+    ].join('\n');
+    const { events: ev, stacks } = splitTraceRecords(parseTraceCmd(text).records);
+    expect(stacks.get(ev[0].stackId!)!.frames).toEqual(['__kmalloc_noprof', 'f1']);
+    expect(stacks.get(ev[0].userStackId!)!).toMatchObject({ kind: 'user', frames: ['<00007f0000001234>'] });
+    expect(stacks.get(ev[1].stackId!)!.frames).toEqual(['kmalloc_trace+0x1/0x2', 'i915_gem_do_thing+0x10/0x20 [i915]']);
+    expect(ev.map((e) => e.line)).toEqual([1, 2]); // trace order kept
+  });
+
+  it('counts other events by name as info, reports lost events and overruns as data loss', () => {
+    const text = [
+      '# entries-in-buffer/entries-written: 100/250   #P:2',
+      '  a-1 [000] 10.000001: sched_switch: prev_comm=a prev_pid=1',
+      '  a-1 [000] 10.000002: sched_switch: prev_comm=a prev_pid=1',
+      'CPU:1 [LOST 1024 EVENTS]',
+      '  a-1 [000] 10.000003: kfree: call_site=f ptr=0x10',
+      '  a-1 [000] 10.000004: do_sys_open <-do_syscall_64',
+    ].join('\n');
+    const r = parseFtrace(text);
+    expect(r.stats.counters['event:sched_switch']).toBe(2);
+    expect(r.diagnostics.byCode['trace-unknown-event']).toBe(2); // sched_switch once, do_sys_open once
+    expect(r.diagnostics.byCode['trace-lost-events']).toBe(2);
+    expect(r.diagnostics.items.filter((d) => d.code === 'trace-lost-events').map((d) => d.line)).toEqual([1, 4]);
+    expectLinesAccounted(r);
+  });
+
+  it.each([
+    ['garbage between events', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\nhello world\na-1 [000] 1.1: kfree: call_site=f ptr=0x2\n', 'unrecognized-line', 2],
+    ['kmalloc without ptr=', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\na-1 [000] 1.1: kmalloc: call_site=f bytes_req=1 bytes_alloc=8\n', 'trace-bad-event-fields', 2],
+    ['kmalloc without bytes_alloc=', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\na-1 [000] 1.1: kmalloc: call_site=f ptr=0x2 bytes_req=1\n', 'trace-bad-event-fields', 2],
+    ['a non-hex pointer', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\na-1 [000] 1.1: kfree: call_site=f ptr=zz\n', 'trace-bad-event-fields', 2],
+    ['an absurd size', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\na-1 [000] 1.1: kmalloc: call_site=f ptr=0x2 bytes_req=1 bytes_alloc=999999999999999999999999\n', 'trace-bad-event-fields', 2],
+    ['a page event without pfn or page', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\na-1 [000] 1.1: mm_page_free: order=0\n', 'trace-bad-event-fields', 2],
+    ['a bad task column', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\nxx [00a] 1.1: kfree: call_site=f ptr=0x1\n', 'unrecognized-line', 2],
+    ['a frame with no stack header', 'a-1 [000] 1.0: kfree: call_site=f ptr=0x1\n=> foo (ffff)\n', 'trace-orphan-stack', 2],
+    ['time going backwards', 'a-1 [000] 2.0: kfree: call_site=f ptr=0x1\na-1 [000] 1.0: kfree: call_site=f ptr=0x2\n', 'time-went-backwards', 2],
+  ])('diagnoses %s with a line number', (_name, text, code, line) => {
+    const r = parseTraceCmd(text);
+    expect(r.diagnostics.byCode[code]).toBe(1);
+    expect(r.diagnostics.items.find((d) => d.code === code)!.line).toBe(line);
+    expectLinesAccounted(r);
+  });
+
+  it('throws the typed error only for unusable input', () => {
+    expect(() => parseTraceCmd('')).toThrow(MemforensicsInputError);
+    expect(() => parseFtrace('just some\ntext\n')).toThrowError(expect.objectContaining({ code: 'NOT_THIS_FORMAT' }));
+  });
+
+  it('survives fuzzing', () => {
+    fuzzParser(traceCmdParser, [...PUBLIC.map(sample), sample(CAPTURES.d1p).split('\n').slice(0, 300).join('\n')]);
+  });
+});

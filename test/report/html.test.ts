@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { buildCharts } from '../../src/report/charts.js';
+import { escapeHtml } from '../../src/report/escape.js';
+import { REPORT_CSP, renderHtml } from '../../src/report/html.js';
+import { REPORT_SCRIPT, REPORT_STYLE } from '../../src/report/html/assets.generated.js';
+import { fragmentationReport } from '../fixtures/reports/fragmentation.js';
+import { hostileReport, PAYLOADS } from '../fixtures/reports/hostile.js';
+import { leakReport } from '../fixtures/reports/leak.js';
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('base64');
+
+/** The page without the contents of its script and style elements. */
+function markupOnly(html: string): string {
+  return html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, '<script></script>').replace(/<style>[\s\S]*?<\/style>/g, '<style></style>');
+}
+
+const ALLOWED_TAGS = new Set(
+  'html head meta title style body header h1 h2 h3 nav a main section p dl div dt dd ul li article span figure figcaption noscript table thead tbody tr th td code details summary ol pre b br footer script'.split(' '),
+);
+
+/** Every tag in the markup: name and attribute names. */
+function tags(markup: string): { name: string; attrs: string[]; raw: string }[] {
+  const out: { name: string; attrs: string[]; raw: string }[] = [];
+  for (const m of markup.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)([^>]*)>/g)) {
+    const attrs = [...m[2].matchAll(/([^\s"'=\/]+)(?:="[^"]*")?/g)].map((a) => a[1].toLowerCase());
+    out.push({ name: m[1].toLowerCase(), attrs, raw: m[0] });
+  }
+  return out;
+}
+
+describe('renderHtml', () => {
+  const leak = leakReport();
+  const html = renderHtml(leak);
+
+  it('is deterministic and self-contained (no external resource, no network)', () => {
+    expect(renderHtml(leak)).toBe(html);
+    const markup = markupOnly(html);
+    expect(markup).not.toMatch(/\b(src|href)="(?!#)/);
+    expect(markup).not.toMatch(/https?:\/\//);
+    expect(html.length).toBeLessThan(1_500_000);
+  });
+
+  it('CSP allows exactly the inline script and style it carries, by hash', () => {
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts).toEqual([REPORT_SCRIPT]);
+    const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1]);
+    expect(styles).toEqual([REPORT_STYLE]);
+    expect(REPORT_CSP).toContain(`script-src 'sha256-${sha256(scripts[0])}'`);
+    expect(REPORT_CSP).toContain(`style-src 'sha256-${sha256(styles[0])}'`);
+    expect(REPORT_CSP).toMatch(/^default-src 'none'; /);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${escapeHtml(REPORT_CSP)}">`);
+  });
+
+  it('carries the chart model as JSON, with fixed-step time axes packed', () => {
+    const m = /<script type="application\/json" id="mf-data">([\s\S]*?)<\/script>/.exec(html)!;
+    const data = JSON.parse(m[1]);
+    const charts = buildCharts(leak);
+    expect(data.charts).toHaveLength(charts.length);
+    const used = data.charts[0];
+    expect(used.title).toBe('used');
+    expect(used.layers[0].tr).toEqual([leak.series[0].t[0], 1, 57_600]);
+    expect(used.layers[0].v).toEqual(leak.series[0].v);
+    expect(used.layers[1].t).toEqual(charts[0].layers[1].t);
+  });
+
+  it('puts the verdict first, then findings, charts and tables with the report values', () => {
+    const order = ['id="verdict"', 'id="findings"', 'id="charts-usage"', 'id="charts-sites"', 'id="charts-slab"', 'id="charts-oom"', 'id="trends"', 'id="allocation-sites"', 'id="kmemleak"', 'id="artefacts"'].map((s) => html.indexOf(s));
+    for (const i of order) expect(i).toBeGreaterThan(0);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(html).toContain('<p class="kind">leak</p>');
+    expect(html).toContain(escapeHtml(leak.verdict.summary));
+    // Time to limit: (8 GiB - (2,000,000 + 50,399 s x 40,960 kB/h + 153,600) kB) / 40,960 kB/h = 138.2 h.
+    expect(html).toContain('<dt>Time to limit</dt><dd>5 d 18 h</dd>');
+    expect(html).toContain('<code>do_eventfd</code>');
+    expect(html).toContain('<td class="num">6,720</td>');
+    expect(html).toContain('<summary>4 frames: <code>do_eventfd</code></summary>');
+    expect(html).toContain('<pre class="preview">00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00  ................</pre>');
+    expect(html).toContain('trace-lost-events × 2');
+    expect(html).toContain('+40.0 MiB/h');
+  });
+
+  it('fragmentation report: heatmap figure with its legend, zones in the fragmentation section', () => {
+    const frag = renderHtml(fragmentationReport());
+    expect(frag).toContain('Free blocks per order: Node 0, zone Normal');
+    expect(frag).toContain('class="heat-legend"');
+    expect(frag).toContain('<section id="fragmentation">');
+  });
+});
+
+describe('renderHtml on hostile capture strings', () => {
+  const html = renderHtml(hostileReport());
+  const markup = markupOnly(html);
+
+  it('only known tags, no event-handler attributes, no javascript: URLs, exactly two script elements', () => {
+    const all = tags(markup);
+    const unknown = all.filter((t) => !ALLOWED_TAGS.has(t.name));
+    expect(unknown.map((t) => t.raw)).toEqual([]);
+    const handlers = all.filter((t) => t.attrs.some((a) => a.startsWith('on')));
+    expect(handlers.map((t) => t.raw)).toEqual([]);
+    const links = all.filter((t) => t.name === 'a' && !t.raw.startsWith('</'));
+    expect(links.length).toBeGreaterThan(5);
+    expect(links.filter((t) => !/^<a href="#[a-z0-9-]+">$/.test(t.raw)).map((t) => t.raw)).toEqual([]);
+    expect(html.match(/<script\b/g)).toHaveLength(2);
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+  });
+
+  it('every payload is shown as text', () => {
+    for (const p of PAYLOADS) {
+      const shown = escapeHtml(p);
+      expect(markup.includes(shown), p).toBe(true);
+    }
+  });
+
+  it('the JSON block cannot be closed by data', () => {
+    const m = /<script type="application\/json" id="mf-data">([\s\S]*?)<\/script>/.exec(html)!;
+    expect(m[1]).not.toMatch(/[<>\u2028\u2029]/);
+    const data = JSON.parse(m[1]);
+    expect(JSON.stringify(data)).toContain('window.__pwned = 4');
+  });
+});
