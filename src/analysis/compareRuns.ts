@@ -36,7 +36,8 @@ function keyedSections(r: Report): Record<ComparisonItem['section'], { measure: 
   return {
     allocationSites: {
       measure: 'outstanding bytes',
-      items: r.allocationSites.map((s) => ({ key: `${s.site}${s.comm ? ` (${s.comm})` : ''}`, value: s.outstandingBytes, leaking: s.outstandingBytes > 0 && (s.flagged === true || (s.growthBytesPerSecond ?? 0) > 0) })),
+      // Other tools' sites are compared in their own sections (stackGrowth, leakSites, kmemleakClusters).
+      items: r.allocationSites.filter((s) => s.tool === undefined || s.tool === 'trace-cmd').map((s) => ({ key: `${s.site}${s.comm ? ` (${s.comm})` : ''}`, value: s.outstandingBytes, leaking: s.outstandingBytes > 0 && (s.flagged === true || (s.growthBytesPerSecond ?? 0) > 0) })),
     },
     kmemleakClusters: {
       measure: 'bytes',

@@ -1,4 +1,4 @@
-import type { TimeSeries } from '../core/models.js';
+import type { AllocationSite, TimeSeries } from '../core/models.js';
 import type { FormatId } from '../core/parser.js';
 import type { MemleakReport } from '../parsers/bcc-memleak/index.js';
 import type { BpftraceRecord } from '../parsers/bpftrace/index.js';
@@ -16,14 +16,14 @@ import { smapsRollupSeries, type SmapsRollupSnapshot } from '../parsers/smaps-ro
 import type { TraceRecord } from '../parsers/tracecmd/index.js';
 import { vmstatSeries, type VmstatRecord } from '../parsers/vmstat/index.js';
 import type { AnalysisContext, FormatAnalyzer, ParsedArtefact, UsageRole } from './analyze.js';
-import { clusterKmemleak, compareKmemleakScans, kmemleakFindings, splitKmemleakScans } from './clusterKmemleak.js';
+import { clusterKmemleak, compareKmemleakScans, kmemleakFindings, kmemleakSites, splitKmemleakScans } from './clusterKmemleak.js';
 import { analyzeFragmentation, fragmentationFindings, fragmentationSection } from './fragmentation.js';
-import { leakSites } from './leakSites.js';
+import { leakSites, toAllocationSites } from './leakSites.js';
 import { meminfoAttribution } from './meminfoAttribution.js';
 import { oomTimeline } from './oomTimeline.js';
 import { pairAllocations, type PairingResult } from './pairing/index.js';
 import { slabGrowth } from './slabGrowth.js';
-import { bpftraceStackGrowth, memleakStackGrowth, stackGrowthFindings, type StackGrowthResult } from './stackGrowth.js';
+import { bpftraceStackGrowth, memleakStackGrowth, stackGrowthFindings, stackGrowthSites, type StackGrowthResult } from './stackGrowth.js';
 import { bytesPerUnit } from './usageTrends.js';
 
 /** The meminfo fields whose series get a trend and a chart, and where their memory lives. */
@@ -138,9 +138,15 @@ function analyzeTrace(a: ParsedArtefact, ctx: AnalysisContext): void {
   ctx.traces.push({ source: a.path, pairing });
 }
 
+/** Every tool's culprits also join the shared allocation-site model (one table, one culprit key). */
+function addSites(ctx: AnalysisContext, sites: readonly AllocationSite[]): void {
+  ctx.sections.allocationSites.push(...sites.map((s) => ({ ...s, growthBytesPerSecond: s.growthBytesPerSecond ?? null })));
+}
+
 function analyzeStackGrowth(result: StackGrowthResult, a: ParsedArtefact, ctx: AnalysisContext, tool: string): void {
   ctx.sections.stackGrowth.push(...result.entries.map((e) => ({ ...e, source: a.path, tool })));
   ctx.findings.push(...stackGrowthFindings(result));
+  addSites(ctx, stackGrowthSites(result));
 }
 
 function analyzeKmemleak(a: ParsedArtefact, ctx: AnalysisContext): void {
@@ -150,12 +156,14 @@ function analyzeKmemleak(a: ParsedArtefact, ctx: AnalysisContext): void {
   const comparison = scans.length > 1 ? compareKmemleakScans(scans, { source: a.path }) : undefined;
   ctx.sections.kmemleakClusters.push(...clustering.clusters.map((c) => ({ ...c, source: a.path })));
   ctx.findings.push(...kmemleakFindings(clustering, comparison));
+  addSites(ctx, kmemleakSites(clustering));
 }
 
 function analyzeLeakReport(a: ParsedArtefact, ctx: AnalysisContext): void {
   const result = leakSites(records<LeakReportRecord>(a), a.path);
   ctx.sections.leakSites.push(...result.sites);
   ctx.findings.push(...result.findings);
+  addSites(ctx, toAllocationSites(result.sites));
 }
 
 function analyzeOom(a: ParsedArtefact, ctx: AnalysisContext): void {

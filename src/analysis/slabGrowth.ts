@@ -47,6 +47,8 @@ export const SlabGrowthOptionsSchema = z.object({
   alpha: z.number().gt(0).lt(0.5).optional(),
   /** Findings are made for at most this many leaking caches (default 10). */
   maxFindings: z.number().int().nonnegative().optional(),
+  /** The top this-many ranked entries carry `bytesSeries` for charts (default 10, at most 400 points each). */
+  seriesForTop: z.number().int().nonnegative().optional(),
   /** Extra cache names to treat as reclaimable (besides the built-in list). */
   reclaimable: z.array(z.string()).optional(),
 });
@@ -77,6 +79,8 @@ export const SlabGrowthResultEntrySchema = SlabGrowthEntrySchema.extend({
   onset: z.number().nullable(),
   period: z.number().nullable(),
   timeAssumed: z.boolean(),
+  /** num_objs x objsize over time (min/max per bucket when longer than 400 points), top entries only. */
+  bytesSeries: z.object({ t: z.array(z.number()), v: z.array(z.number()) }).nullable(),
 });
 export type SlabGrowthResultEntry = z.infer<typeof SlabGrowthResultEntrySchema>;
 
@@ -193,6 +197,30 @@ function rawGrowthTest(t: readonly number[], v: readonly number[], alpha: number
   return { mk, sen, rising: mk.pValue < alpha && mk.s > 0 && sen.lower > 0, reduced: b.v.length < v.length };
 }
 
+/** Keeps the min and max of each of 200 buckets, in time order, when longer than 400 points. */
+function chartPoints(t: readonly number[], v: readonly number[]): { t: number[]; v: number[] } {
+  const n = v.length;
+  if (n <= MAX_RAW) return { t: t.slice(), v: v.slice() };
+  const buckets = MAX_RAW / 2;
+  const ot: number[] = [];
+  const ov: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const a = Math.floor((b * n) / buckets);
+    const e = Math.floor(((b + 1) * n) / buckets);
+    let lo = a;
+    let hi = a;
+    for (let i = a; i < e; i++) {
+      if (v[i] < v[lo]) lo = i;
+      if (v[i] > v[hi]) hi = i;
+    }
+    for (const i of lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]) {
+      ot.push(t[i]);
+      ov.push(v[i]);
+    }
+  }
+  return { t: ot, v: ov };
+}
+
 /** Running minimum from the right: what stays allocated after every later dip. */
 function persistentEnvelope(v: readonly number[]): number[] {
   const env = v.slice();
@@ -252,7 +280,8 @@ export function slabGrowth(snapshots: readonly SlabinfoSnapshot[], options: Slab
   const keys: { leak: boolean; steadiness: number; gain: number }[] = [];
   const evidenceLines = new Map<string, [number, number]>();
 
-  for (const c of collect(usable)) {
+  const all = collect(usable);
+  for (const c of all) {
     const n = c.active.length;
     const { active, bytes, t } = c;
     const startObjects = active[0];
@@ -349,6 +378,7 @@ export function slabGrowth(snapshots: readonly SlabinfoSnapshot[], options: Slab
       onset: trend?.verdict === 'leak' ? trend.onset : null,
       period: trend?.period ?? null,
       timeAssumed,
+      bytesSeries: null,
     });
     keys.push({ leak: verdict === 'leak', steadiness: steadiness ?? 0, gain: gainBytes });
   }
@@ -361,7 +391,12 @@ export function slabGrowth(snapshots: readonly SlabinfoSnapshot[], options: Slab
     if (ka.leak && ka.steadiness !== kb.steadiness) return kb.steadiness - ka.steadiness;
     return kb.gain - ka.gain || entries[a].cache.localeCompare(entries[b].cache);
   });
-  const ranked = order.map((i, k) => ({ ...entries[i], rank: k + 1 }));
+  const topSeries = options.seriesForTop ?? 10;
+  const ranked = order.map((i, k) => ({
+    ...entries[i],
+    rank: k + 1,
+    bytesSeries: k < topSeries ? chartPoints(all[i].t, all[i].bytes) : null,
+  }));
 
   const findings: Finding[] = [];
   const maxFindings = options.maxFindings ?? 10;

@@ -45,6 +45,7 @@ export const StackGrowthEntrySchema = z.object({
   space: z.enum(['kernel', 'user', 'unknown']),
   /** Value at the very last snapshot, including an untimed exit dump (bpftrace). */
   finalBytes: z.number(),
+  /** Every value seen; t in seconds (memleak: since the first report; bpftrace: the printed epoch or clock). */
   points: z.array(z.object({ t: z.number().nullable(), v: z.number() })),
   source: z.string(),
 });
@@ -152,6 +153,7 @@ function finish(
   unitOf: (t: Track) => StackGrowthEntry['unit'],
   spaceOf: (t: Track) => StackGrowthEntry['space'],
   snapshots: number,
+  lastSnap: number,
   untimed: Set<number>,
   timeAssumed: boolean,
   source: string,
@@ -168,7 +170,7 @@ function finish(
     const rate = timed.length >= 2 ? slope(timed.map((p) => p.t), timed.map((p) => p.v)) : null;
     const { verdict, monotonic } = verdictOf(values);
     const final = all[all.length - 1];
-    if (final.snap === snapshots - 1) lastSnapOutstanding += final.v;
+    if (final.snap === lastSnap) lastSnapOutstanding += final.v;
     entries.push({
       stack: tr.stack,
       culprit: tr.frames.length > 0 ? firstFrameOutsideAllocator(tr.frames) : tr.stack[0] ?? null,
@@ -248,7 +250,7 @@ export function memleakStackGrowth(reports: readonly MemleakReport[], options: S
     }
   });
   const space = options.space ?? (mode === 'kernel' ? 'kernel' : mode === 'user' ? 'user' : undefined);
-  return finish(tracks.values(), 'bcc-memleak', () => 'bytes', (tr) => space ?? guessStackSpace(tr.frames), reports.length, new Set(), timeAssumed, source);
+  return finish(tracks.values(), 'bcc-memleak', () => 'bytes', (tr) => space ?? guessStackSpace(tr.frames), reports.length, reports.length - 1, new Set(), timeAssumed, source);
 }
 
 const BYTE_MAP_HINTS = ['byte', 'size', 'mem', 'kb', 'alloc_sz'];
@@ -311,13 +313,13 @@ export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options:
     }
     tr.points.push({ snap: e.snapshot, t: timeOf(e.snapshot), v: e.value!, count: counts.get(`${e.snapshot}\u0000${e.key}`) ?? null });
   }
-  // Rebase the time axis so rates and durations are readable (slope is unchanged).
   return finish(
     tracks.values(),
     'bpftrace',
     (tr) => (tr.map !== null && isByteMap(tr.map) ? 'bytes' : 'count'),
     (tr) => options.space ?? guessStackSpace(tr.frames),
     snapOrder.length,
+    snapOrder.length > 0 ? snapOrder[snapOrder.length - 1] : -1,
     untimed,
     timeAssumed,
     source,

@@ -42,6 +42,8 @@ export interface ParallelTraceResult {
 export interface PieceResult {
   index: number;
   records: TraceRecord[];
+  /** The records as one JSON string (what the workers send: cheaper than structured clone). */
+  recordsJson?: string;
   stats: ParseStats;
   diagnostics: DiagnosticSummary;
   error?: { code: string; message: string };
@@ -156,7 +158,8 @@ export async function pairTraceFileParallel(file: string, options: ParallelTrace
       firstError ??= p.error;
     }
     const local: number[] = [];
-    for (const r of p.records) {
+    const records = p.recordsJson !== undefined ? (JSON.parse(p.recordsJson) as TraceRecord[]) : p.records;
+    for (const r of records) {
       if (r.type === 'stack') {
         const key = `${r.kind}\n${r.frames.join('\n')}`;
         let id = globalStacks.get(key);

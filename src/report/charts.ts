@@ -500,6 +500,14 @@ function bytesLike(unit: string): boolean {
 function fragmentationCharts(report: Report, o: Required<z.output<typeof BuildChartsOptionsSchema>>): ChartSpec[] {
   const frag = report.fragmentation as Loose | null;
   if (!frag) return [];
+  // One analysis per buddyinfo artefact (`analyses: [...]`), or the analysis itself.
+  const analyses = Array.isArray(frag.analyses) ? frag.analyses.filter(isObj) : [frag];
+  const charts: ChartSpec[] = [];
+  for (const a of analyses) charts.push(...analysisCharts(a, o, charts.length));
+  return charts;
+}
+
+function analysisCharts(frag: Loose, o: Required<z.output<typeof BuildChartsOptionsSchema>>, offset: number): ChartSpec[] {
   const zonesRaw = [frag.zones, frag.perZone, frag.zoneSeries, frag.series].find(Array.isArray) as unknown[] | undefined;
   if (!zonesRaw) return [];
   const charts: ChartSpec[] = [];
@@ -517,7 +525,7 @@ function fragmentationCharts(report: Report, o: Required<z.output<typeof BuildCh
     const xEpoch = isEpochAxis(z0.t);
     if (z0.free.length) {
       charts.push({
-        id: `frag-${charts.length}`,
+        id: `frag-${offset + charts.length}`,
         group: 'fragmentation',
         kind: 'heatmap',
         title: `Free blocks per order: ${label}`,
@@ -539,7 +547,7 @@ function fragmentationCharts(report: Report, o: Required<z.output<typeof BuildCh
         layers.push({ label: `order ${order}`, role: 'data', t: z0.t, v: z0.unusable[order], color: layers.length });
       }
       charts.push({
-        id: `frag-${charts.length}`,
+        id: `frag-${offset + charts.length}`,
         group: 'fragmentation',
         kind: 'line',
         title: `Unusable free space index: ${label}`,

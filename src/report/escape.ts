@@ -65,13 +65,14 @@ export function jsonForScript(value: unknown): string {
 
 /**
  * Characters with an inline meaning in CommonMark/GFM (emphasis, code, links, tables,
- * strikethrough), plus HTML's `<`, `>` and `&`. `(`, `)` and `!` only matter next to `[`/`]`,
- * which are escaped, so they stay as they are: symbols like `do_eventfd+0x24/0x60` stay readable.
+ * strikethrough), plus `<` (no tag can open without it) and `&` before an entity name. `(`, `)`
+ * and `!` only matter next to `[`/`]`, which are escaped, and a `>` only at a line start (a quote),
+ * so they stay as they are: `do_eventfd+0x24/0x60` and `0.04 -> 0.25` stay readable.
  */
-const MD_SPECIAL = /[\\`*_[\]|~<>&]/g;
-const MD_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
+const MD_SPECIAL = /[\\`*_[\]|~<]|&(?=[#A-Za-z0-9])/g;
+const MD_ENTITIES: Record<string, string> = { '<': '&lt;', '&': '&amp;' };
 /** A line start that CommonMark reads as a block (heading, list, quote, thematic break, list number). */
-const MD_BLOCK_START = /^[#+=-]/;
+const MD_BLOCK_START = /^[#+=>-]/;
 const MD_ORDERED_START = /^(\d{1,9})([.)])/;
 
 /**
@@ -79,7 +80,7 @@ const MD_ORDERED_START = /^(\d{1,9})([.)])/;
  * HTML-significant characters become entities (GitHub and GitLab render raw HTML in Markdown),
  * newlines become spaces. Safe in table cells (pipes are escaped).
  * @example
- * escapeMarkdown('a|b <script>') // 'a\\|b &lt;script&gt;'
+ * escapeMarkdown('a|b <script>') // 'a\\|b &lt;script>'
  */
 export function escapeMarkdown(value: unknown): string {
   const text = visibleText(String(value ?? ''))

@@ -274,7 +274,7 @@ function renderTables(report: Report, o: Opts): { html: string; toc: [string, st
       { head: 'Source', cell: (r) => src(r.source), wrap: true },
     ], o),
   );
-  add('fragmentation', 'Fragmentation', looseSection('fragmentation', 'Fragmentation', report.fragmentation, o));
+  add('fragmentation', 'Fragmentation', fragmentationSection(report.fragmentation, o));
   add('comparison', 'Comparison', looseSection('comparison', 'Comparison with the baseline', report.comparison, o));
   add(
     'artefacts',
@@ -311,6 +311,80 @@ function diagnosticsCell(a: Report['artefacts'][number], o: Opts): string {
     `<details><summary>${h(formatNumber(d.total))} diagnostic${d.total === 1 ? '' : 's'}: ${sev}</summary><p class="muted">${byCode}</p><table><thead><tr><th class="num">Line</th><th>Code</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>${more(d.items.length, items.length)}</details>`,
   );
   return parts.join('');
+}
+
+/**
+ * The fragmentation section. Reads `{ analyses: [analysis + source], classifications: [...] }` (what
+ * analyze() fills) or one analysis directly: per analysis a table of zones (baseline → worst → end
+ * of the headline unusable index, order-0 blocks and free memory, as src/analysis/fragmentation.ts
+ * gives them); per classification (classifyMemoryGrowth) its kind, confidence, summary, evidence
+ * for and against and the captures that would settle it; any other field generically.
+ */
+function fragmentationSection(frag: Loose | null, o: Opts): string {
+  if (!frag) return '';
+  const isObj = (x: unknown): x is Loose => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const analyses = Array.isArray(frag.analyses) ? frag.analyses.filter(isObj) : [frag];
+  const classifications = Array.isArray(frag.classifications) ? frag.classifications.filter(isObj) : [];
+  const parts: string[] = [];
+  for (const c of classifications) parts.push(classificationHtml(c, o));
+  for (const a of analyses) {
+    const zones = Array.isArray(a.zones) ? a.zones.filter(isObj) : [];
+    const pointed = zones.filter((z) => isObj(z.baseline));
+    if (!pointed.length) {
+      if (a !== frag) parts.push(looseValue(a, 0, o));
+      continue;
+    }
+    const pageSize = typeof a.pageSize === 'number' ? a.pageSize : 4096;
+    const highOrder = typeof a.highOrder === 'number' ? a.highOrder : null;
+    const at = (z: Loose, k: string) => (isObj(z[k]) ? (z[k] as Loose) : {});
+    const trio = (z: Loose, f: (p: Loose) => string) => `${f(at(z, 'baseline'))} → ${f(at(z, 'worst'))} → ${f(at(z, 'end'))}`;
+    const numOr = (x: unknown, fmt: (n: number) => string) => (typeof x === 'number' ? fmt(x) : '–');
+    const yes = (x: unknown) => (x === true ? 'yes' : x === false ? 'no' : '–');
+    const rows = pointed.slice(0, o.maxTableRows);
+    const cols: Column<Loose>[] = [
+      { head: 'Zone', cell: (z) => code(`${typeof z.node === 'number' ? `Node ${z.node}, ` : ''}${String(z.zone ?? z.key ?? '?')}`) },
+      { head: 'Fragmented', cell: (z) => h(yes(z.fragmented)) },
+      { head: 'Still at end', cell: (z) => h(yes(z.persistent)) },
+      { head: `Unusable index${highOrder !== null ? ` (order ${highOrder})` : ''}: baseline → worst → end`, cell: (z) => h(trio(z, (p) => numOr(p.unusableHigh, (n) => n.toFixed(3)))), num: true },
+      { head: 'Order-0 blocks', cell: (z) => h(trio(z, (p) => numOr(p.order0Blocks, formatNumber))), num: true },
+      { head: 'Free memory', cell: (z) => h(trio(z, (p) => numOr(p.freePages, (n) => formatBytes(n * pageSize)))), num: true },
+      { head: 'After release', cell: (z) => h(typeof at(z, 'idleWindow').recovered === 'string' ? `${at(z, 'idleWindow').recovered as string} recovery` : '–') },
+    ];
+    const source = typeof a.source === 'string' ? a.source : '';
+    const notes = Array.isArray(a.notes) ? a.notes.filter((n): n is string => typeof n === 'string') : [];
+    parts.push(`<h3>Zones${source ? ` <span class="src">${h(source)}</span>` : ''}</h3><p class="muted">Baseline = first snapshot, worst = most fragmented, end = last snapshot.</p>
+<div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th${c.num ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr></thead><tbody>
+${rows.map((z) => `<tr>${cols.map((c) => `<td${c.num ? ' class="num"' : ''}>${c.cell(z)}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table></div>${more(pointed.length, rows.length)}${notes.length ? `<ul class="evidence">${notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}`);
+    const rest = Object.fromEntries(Object.entries(a).filter(([k]) => !['zones', 'notes', 'source'].includes(k)));
+    parts.push(`<details><summary>Analysis details</summary>${looseValue(rest, 0, o)}</details>`);
+  }
+  const others = Object.fromEntries(Object.entries(frag).filter(([k]) => !['analyses', 'classifications'].includes(k)));
+  if (analyses[0] !== frag && Object.keys(others).length) parts.push(looseValue(others, 0, o));
+  if (!parts.length) return looseSection('fragmentation', 'Fragmentation', frag, o);
+  return `<section id="fragmentation"><h2>Fragmentation</h2>${parts.join('\n')}</section>`;
+}
+
+/** One classifyMemoryGrowth result: leak or fragmentation, with the evidence each way. */
+function classificationHtml(c: Loose, o: Opts): string {
+  const kind = typeof c.kind === 'string' ? c.kind : '?';
+  const conf = typeof c.confidence === 'number' ? ` · confidence ${formatPercent(c.confidence)}` : '';
+  const ev = (x: unknown) =>
+    Array.isArray(x)
+      ? x
+          .filter((e): e is Loose => typeof e === 'object' && e !== null)
+          .slice(0, o.maxTableRows)
+          .map((e) => `<li>${h(e.detail ?? '')} <span class="src">${h(e.source ?? '')}</span></li>`)
+          .join('')
+      : '';
+  const forItems = ev(c.evidenceFor);
+  const againstItems = ev(c.evidenceAgainst);
+  const captures = Array.isArray(c.suggestedCaptures) ? c.suggestedCaptures.filter((x): x is string => typeof x === 'string') : [];
+  return `<article class="finding ${kind === 'fragmentation' || kind === 'leak' || kind === 'leak-and-fragmentation' ? 'sev-warning' : 'sev-info'}">
+<h3>${verdictBadge(kind)}${h(c.summary ?? '')}</h3>
+<p class="meta">leak or fragmentation?${h(conf)}${typeof c.group === 'string' ? ` <span class="src">${h(c.group)}</span>` : ''}</p>
+${forItems ? `<p class="meta">Evidence for</p><ul class="evidence">${forItems}</ul>` : ''}${againstItems ? `<p class="meta">Evidence against</p><ul class="evidence">${againstItems}</ul>` : ''}${captures.length ? `<p class="meta">Would settle it</p><ul class="evidence">${captures.map((x) => `<li><code>${h(x)}</code></li>`).join('')}</ul>` : ''}
+</article>`;
 }
 
 /** A loose section (fragmentation, comparison): scalars as a definition list, small arrays as tables. */

@@ -61,32 +61,52 @@ function preview(text: string | null, o: Opts): string {
 type Loose = Record<string, unknown>;
 
 function fragmentationLines(frag: Loose, o: Opts): string[] {
-  const zones = Array.isArray(frag.zones) ? (frag.zones as Loose[]) : [];
+  const isObj = (x: unknown): x is Loose => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const analyses = Array.isArray(frag.analyses) ? frag.analyses.filter(isObj) : [frag];
+  const classifications = Array.isArray(frag.classifications) ? frag.classifications.filter(isObj) : [];
   const lines: string[] = [];
-  const highOrder = typeof frag.highOrder === 'number' ? frag.highOrder : null;
-  const unusableAt = (p: unknown) => (p && typeof p === 'object' && typeof (p as Loose).unusableHigh === 'number' ? ((p as Loose).unusableHigh as number).toFixed(3) : '–');
-  const order0 = (p: unknown) => (p && typeof p === 'object' && typeof (p as Loose).order0Blocks === 'number' ? formatNumber((p as Loose).order0Blocks as number) : '–');
-  if (zones.length) {
-    lines.push(
-      ...table(
-        ['Zone', 'Fragmented', 'Persistent', `Unusable index${highOrder !== null ? ` (order ${highOrder})` : ''}: baseline → worst → end`, 'Order-0 blocks: baseline → worst → end'],
-        zones.slice(0, o.topN).map((z) => [
-          cc(`${typeof z.node === 'number' ? `Node ${z.node}, ` : ''}${String(z.zone ?? z.key ?? '?')}`),
-          z.fragmented === true ? 'yes' : z.fragmented === false ? 'no' : '–',
-          z.persistent === true ? 'yes' : z.persistent === false ? 'no' : '–',
-          `${unusableAt(z.baseline)} → ${unusableAt(z.worst)} → ${unusableAt(z.end)}`,
-          `${order0(z.baseline)} → ${order0(z.worst)} → ${order0(z.end)}`,
-        ]),
-        ['l', 'l', 'l', 'r', 'r'],
-      ),
-    );
+  for (const c of classifications) {
+    const conf = typeof c.confidence === 'number' ? ` (confidence ${formatPercent(c.confidence)})` : '';
+    lines.push(`**${md(c.kind ?? '?')}${conf}:** ${md(c.summary ?? '')}`, '');
+    const ev = (x: unknown, label: string) => {
+      if (!Array.isArray(x) || !x.length) return;
+      lines.push(`${label}:`, ...x.filter(isObj).slice(0, o.maxEvidence).map((e) => `- ${md(e.detail ?? '')} (${markdownCode(e.source ?? '')})`), '');
+    };
+    ev(c.evidenceFor, 'Evidence for');
+    ev(c.evidenceAgainst, 'Evidence against');
+    const captures = Array.isArray(c.suggestedCaptures) ? c.suggestedCaptures.filter((x): x is string => typeof x === 'string') : [];
+    if (captures.length) lines.push('Would settle it:', ...captures.map((x) => `- ${markdownCode(x)}`), '');
   }
-  const notes = Array.isArray(frag.notes) ? frag.notes.filter((n): n is string => typeof n === 'string') : [];
-  if (notes.length) lines.push('', ...notes.slice(0, 6).map((n) => `- ${md(n)}`));
+  const unusableAt = (p: unknown) => (isObj(p) && typeof p.unusableHigh === 'number' ? p.unusableHigh.toFixed(3) : '–');
+  const order0 = (p: unknown) => (isObj(p) && typeof p.order0Blocks === 'number' ? formatNumber(p.order0Blocks) : '–');
+  for (const a of analyses) {
+    const zones = Array.isArray(a.zones) ? a.zones.filter(isObj) : [];
+    const highOrder = typeof a.highOrder === 'number' ? a.highOrder : null;
+    if (zones.length) {
+      if (typeof a.source === 'string') lines.push(`Zones in ${markdownCode(a.source)} (baseline → worst → end):`, '');
+      lines.push(
+        ...table(
+          ['Zone', 'Fragmented', 'Still at end', `Unusable index${highOrder !== null ? ` (order ${highOrder})` : ''}`, 'Order-0 blocks'],
+          zones.slice(0, o.topN).map((z) => [
+            cc(`${typeof z.node === 'number' ? `Node ${z.node}, ` : ''}${String(z.zone ?? z.key ?? '?')}`),
+            z.fragmented === true ? 'yes' : z.fragmented === false ? 'no' : '–',
+            z.persistent === true ? 'yes' : z.persistent === false ? 'no' : '–',
+            `${unusableAt(z.baseline)} → ${unusableAt(z.worst)} → ${unusableAt(z.end)}`,
+            `${order0(z.baseline)} → ${order0(z.worst)} → ${order0(z.end)}`,
+          ]),
+          ['l', 'l', 'l', 'r', 'r'],
+        ),
+        '',
+      );
+    }
+    const notes = Array.isArray(a.notes) ? a.notes.filter((n): n is string => typeof n === 'string') : [];
+    if (notes.length) lines.push(...notes.slice(0, 6).map((n) => `- ${md(n)}`), '');
+  }
   if (!lines.length) {
     const scalars = Object.entries(frag).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
     lines.push(...scalars.slice(0, 12).map(([k, v]) => `- ${md(k)}: ${typeof v === 'number' ? formatNumber(v) : md(v)}`));
   }
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
 
@@ -153,7 +173,8 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
     ),
   );
 
-  const sites = [...report.allocationSites].sort((a, b) => b.outstandingBytes - a.outstandingBytes).slice(0, o.topN);
+  // Tables keep the order the analyses ranked them in.
+  const sites = report.allocationSites.slice(0, o.topN);
   section(
     out,
     'Allocation sites',
@@ -232,7 +253,7 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
     ),
   );
 
-  const stacks = [...report.stackGrowth].sort((a, b) => (b.growthBytesPerSecond ?? -Infinity) - (a.growthBytesPerSecond ?? -Infinity)).slice(0, o.topN);
+  const stacks = report.stackGrowth.slice(0, o.topN);
   section(
     out,
     'Stacks that grow',

@@ -29,6 +29,8 @@ describe('allocator frames', () => {
     expect(isUnknownFrame('[unknown]')).toBe(true);
     expect(isUnknownFrame('0x8000807c')).toBe(true);
     expect(isUnknownFrame('main')).toBe(false);
+    expect(isUnknownFrame({ symbol: 'cleanup_module', offset: '+328175' })).toBe(true);
+    expect(isUnknownFrame({ symbol: 'do_check_common', offset: '+0x2668/0x2d50' })).toBe(false);
   });
 
   it('names the culprit of real stacks', () => {

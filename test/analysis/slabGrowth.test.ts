@@ -84,6 +84,10 @@ describe('slabGrowth', () => {
     const filp = r.findings.find((f) => f.culprit === 'filp')!;
     expect(filp.evidence[0].values!.startObjects).toBe(609);
     expect(filp.evidence[0].values!.windowEndObjects).toBe(1530);
+    // Chart points for the top 10 only: num_objs x objsize of every usable snapshot.
+    expect(r.entries[0].bytesSeries!.v).toHaveLength(80);
+    expect(r.entries[0].bytesSeries!.v[0]).toBe(r.entries[0].startBytes);
+    expect(r.entries[10].bytesSeries).toBeNull();
     for (const e of r.entries) SlabGrowthEntrySchema.parse(e);
     expect(SlabGrowthResultSchema.parse(r)).toBeTruthy();
     expect(JSON.parse(JSON.stringify(r))).toEqual(JSON.parse(JSON.stringify(SlabGrowthResultSchema.parse(r))));

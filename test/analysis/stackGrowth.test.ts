@@ -116,6 +116,9 @@ describe('stackGrowth', () => {
     const kf = bpftraceStackGrowth(parseBpftrace(sample('public/bpftrace/ubuntu-5.13-kfunc-kstack-and-comm-maps-fullfile.txt')).records);
     expect(kf.entries.every((e) => e.unit === 'count')).toBe(true);
     expect(kf.entries.find((e) => e.map === '@btopen')!.space).toBe('kernel');
+    // kfunc trampolines print as `cleanup_module+328175`: skipped, the culprit is the traced function.
+    expect(new Set(kf.entries.filter((e) => e.map === '@btopen').map((e) => e.culprit))).toEqual(new Set(['single_open']));
+    expect(new Set(kf.entries.filter((e) => e.map === '@btrelease').map((e) => e.culprit))).toEqual(new Set(['single_release']));
     expect(stackGrowthFindings(kf)).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { linearRegression } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import {
   autocorrelation,
@@ -136,6 +137,10 @@ describe('neweyWestSlope', () => {
     expect(r.slope).toBeCloseTo(ref[k].nw.slope, 12);
     expect(r.intercept).toBeCloseTo(ref[k].nw.intercept, 10);
     expect(r.se / ref[k].nw.se).toBeCloseTo(1, 10);
+    // and the OLS line agrees with simple-statistics' linearRegression
+    const ols = linearRegression(ref[k].t.map((x, i) => [x, ref[k].v[i]]));
+    expect(r.slope).toBeCloseTo(ols.m, 12);
+    expect(r.intercept).toBeCloseTo(ols.b, 9);
   });
 });
 

@@ -1,11 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   detectLeakTrend,
   DetectLeakTrendOptionsSchema,
+  toTrendEntry,
+  toTrendFinding,
   LeakTrendResultSchema,
   type LeakTrendResult,
 } from '../../src/analysis/trend/index.js';
 import { meminfoSeries, parseMeminfo } from '../../src/parsers/meminfo/index.js';
+import { parseSlabinfo, slabCacheSeries } from '../../src/parsers/slabinfo/index.js';
+import { FindingSchema } from '../../src/core/models.js';
 import { TrendEntrySchema } from '../../src/report/schema.js';
 import { sample } from '../helpers/samples.js';
 
@@ -135,6 +140,55 @@ describe('detectLeakTrend on the real captures (ground truth: test/ground-truth/
     expect(r.slopePerHour!).toBeGreaterThan(8000);
     expect(r.slopePerHour!).toBeLessThan(25000);
   });
+
+  it('D2 slabinfo: +16 objects per 2-s snapshot in filp, lsm_file_cache and kmalloc-256; kmalloc-64 (bursts only) no leak', () => {
+    // slabinfo.txt has no timestamps: snapshots every ~2.005 s (CAPTURES-README D2).
+    const snaps = parseSlabinfo(sample('captures/D2_slab_meminfo/slabinfo.txt.gz'), { intervalSeconds: 2.005 }).records;
+    const perSnapshot = (cache: string) => {
+      const r = detectLeakTrend(slabCacheSeries(snaps, cache).active);
+      return { verdict: r.verdict, per2s: (r.slopePerHour! / 3600) * 2.005 };
+    };
+    for (const cache of ['filp', 'lsm_file_cache', 'kmalloc-256']) {
+      const r = perSnapshot(cache);
+      expect(r.verdict, cache).toBe('leak');
+      expect(Math.abs(r.per2s - 16), cache).toBeLessThan(2);
+    }
+    expect(perSnapshot('dentry').verdict).toBe('leak'); // +960 leaked, plus unrelated dentries
+    expect(perSnapshot('kmalloc-64').verdict).not.toBe('leak');
+  });
+});
+
+describe('golden summary of the real captures', () => {
+  it('matches test/golden/trend-real-captures.json', async () => {
+    const cases: [string, { t: number[]; v: number[]; unit?: string }][] = [
+      ['D4_leak/rss.txt', rssSeries('captures/D4_leak/rss.txt')],
+      ['D4_control/rss.txt', rssSeries('captures/D4_control/rss.txt')],
+      ['D3_userspace/rss.txt', rssSeries('captures/D3_userspace/rss.txt')],
+      ['D4_leak/meminfo.txt AnonPages', meminfoField('captures/D4_leak', 'AnonPages', true)],
+      ['D4_control/meminfo.txt AnonPages', meminfoField('captures/D4_control', 'AnonPages', true)],
+      ['D4_leak/meminfo.txt Used', meminfoField('captures/D4_leak', 'Used', true)],
+      ['D4_control/meminfo.txt Used', meminfoField('captures/D4_control', 'Used', true)],
+      ['D2_slab_meminfo/meminfo.txt SUnreclaim', meminfoField('captures/D2_slab_meminfo', 'SUnreclaim', false)],
+    ];
+    const round = (x: number | null, d = 0) => (x === null ? null : Number(x.toFixed(d)));
+    const summary = cases.map(([name, s]) => {
+      const r = detectLeakTrend(s, { limit: MEMTOTAL_KB });
+      return {
+        name,
+        verdict: r.verdict,
+        slopePerHour: round(r.slopePerHour),
+        ci95: r.ci95 && r.ci95.map((x) => round(x)),
+        pValueLog10: r.pValue === null ? null : round(Math.log10(Math.max(r.pValue, 1e-300)), 1),
+        onsetAfterStart: r.onset === null ? null : round(r.onset - s.t[0], 1),
+        period: round(r.period, 2),
+        binSize: r.binSize,
+        segments: r.segments.map((g) => `${g.reason}@${round(g.start - s.t[0], 1)}`),
+        regimes: r.regimes.length,
+        timeToLimitHours: r.timeToLimitSeconds === null ? null : round(r.timeToLimitSeconds / 3600, 2),
+      };
+    });
+    await expect(JSON.stringify(summary, null, 2)).toMatchFileSnapshot('../golden/trend-real-captures.json');
+  });
 });
 
 describe('detectLeakTrend: the seed case and messy input', () => {
@@ -182,9 +236,52 @@ describe('detectLeakTrend: the seed case and messy input', () => {
     const r = detectLeakTrend({ t: rows.map((x) => x[0]), v: rows.map((x) => x[1]), name: 'used_kb', unit: 'kB' }, { limit: 2_000_000 });
     expect(r.verdict).toBe('leak');
     expect(r.slopePerHour).toBeCloseTo(6000, -1);
-    const entry = TrendEntrySchema.parse({ source: 'usage.csv', series: 'used_kb', unit: 'kB', ...r });
+    const entry = TrendEntrySchema.parse(toTrendEntry(r, 'usage.csv', 'used_kb', 'kB'));
     expect(entry.timeToLimitSeconds).toBeCloseTo(r.timeToLimitSeconds!, 6);
     expect(entry.period).toBe(r.period);
+    expect(entry.source).toBe('usage.csv');
+    const finding = FindingSchema.parse(toTrendFinding(r, 'usage.csv', 'used_kb'));
+    expect(finding.kind).toBe('usage-trend');
+    expect(finding.severity).toBe('warning'); // ~10 days to the limit
+    expect(finding.evidence[0].values?.slopePerHour).toBeCloseTo(r.slopePerHour!, 6);
+    expect(toTrendFinding(detectLeakTrend({ t: [0, 1, 2], v: [1, 1, 1] }), 'x', 'y')).toBeNull();
+  });
+
+  it('gaps in the sampling are reported and do not break the fit; an OOM restart starts a new segment', () => {
+    const t: number[] = [];
+    const v: number[] = [];
+    // 10 h at 30 s, leaking 36 MB/h (10 kB/s) under a 50-150 MB oscillation, with a 2 h hole and
+    // an OOM kill at 7 h after which the process starts again from its base and leaks on.
+    for (let x = 0; x <= 36000; x += 30) {
+      if (x > 10800 && x < 18000) continue;
+      const base = x < 25200 ? 200000 + 10 * x : 200000 + 10 * (x - 25200);
+      const osc = ((x / 30) % 7) < 3 ? 0 : 50000 + ((x * 7919) % 100000);
+      t.push(x);
+      v.push(base + osc);
+    }
+    const r = detectLeakTrend({ t, v, unit: 'kB' }, { limit: 600000 });
+    expectValid(r);
+    expect(r.gaps).toEqual([[10800, 18000]]);
+    expect(r.segments.map((g) => g.reason)).toEqual(['start', 'restart']);
+    // Segments are made of bins (here a few samples each): the restart is found within one bin.
+    expect(Math.abs(r.segments[1].start - 25200)).toBeLessThanOrEqual(300);
+    expect(r.analysed!.start).toBe(r.segments[1].start);
+    expect(r.verdict).toBe('leak');
+    expect(Math.abs(r.slopePerHour! - 36000) / 36000).toBeLessThan(0.1);
+    // Envelope now ~ 200000 + 10*10800 + 150000 = 458000 kB: (600000 - 458000) / 10 kB/s ~ 14200 s.
+    expect(r.timeToLimitSeconds!).toBeGreaterThan(12000);
+    expect(r.timeToLimitSeconds!).toBeLessThan(16000);
+  });
+
+  it('never throws and always returns a valid result on arbitrary series (fast-check)', () => {
+    const num = fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: -1e6, max: 1e6 }));
+    fc.assert(
+      fc.property(fc.array(num, { maxLength: 300 }), fc.array(num, { maxLength: 300 }), fc.option(fc.double({ min: 1, max: 1e9, noNaN: true })), (t, v, limit) => {
+        const r = detectLeakTrend({ t, v }, limit === null ? {} : { limit });
+        expect(LeakTrendResultSchema.safeParse(r).success).toBe(true);
+      }),
+      { numRuns: 150, seed: 42 },
+    );
   });
 
   it('validates its options schema', () => {

@@ -8,7 +8,10 @@ import {
   type TraceEvent,
   type TraceRecord,
 } from '../../src/parsers/tracecmd/index.js';
-import { MemforensicsInputError } from '../../src/core/errors.js';
+import { MemforensicsInputError, isInputError } from '../../src/core/errors.js';
+import { parseTraceBytes } from '../../src/parsers/tracecmd/fast.js';
+import fc from 'fast-check';
+import { randomByteChunks } from '../helpers/contract.js';
 import { detectFormat } from '../../src/parsers/registry.js';
 import type { ParseResult } from '../../src/core/parser.js';
 import { expectChunkingInvariant, expectLinesAccounted, fuzzParser, seriousDiagnostics } from '../helpers/contract.js';
@@ -237,5 +240,58 @@ describe('trace-cmd / ftrace parser: format variants', () => {
 
   it('survives fuzzing', () => {
     fuzzParser(traceCmdParser, [...PUBLIC.map(sample), sample(CAPTURES.d1p).split('\n').slice(0, 300).join('\n')]);
+  });
+});
+
+describe('trace-cmd byte fast path (parseTraceBytes)', () => {
+  const bytes = (t: string): Uint8Array => new TextEncoder().encode(t);
+  /** Same records, stats and diagnostics as the generic text front end, or the same typed error. */
+  const expectSameAsText = (text: string, seed = 5): void => {
+    let expected: ParseResult<TraceRecord> | string;
+    try {
+      expected = parseTraceCmd(text);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      expected = e.code;
+    }
+    for (const chunks of [[bytes(text)], randomByteChunks(text, seed, 4096), randomByteChunks(text, seed + 1, 61)]) {
+      let got: ParseResult<TraceRecord> | string;
+      try {
+        got = parseTraceBytes(traceCmdParser, chunks);
+      } catch (e) {
+        if (!isInputError(e)) throw e;
+        got = e.code;
+      }
+      expect(got).toEqual(expected);
+    }
+  };
+
+  it.each(Object.entries(CAPTURES))('gives exactly the text front end result on %s', (_name, rel) => {
+    const text = sample(rel);
+    const a = parseTraceCmd(text);
+    const b = parseTraceBytes(traceCmdParser, randomByteChunks(text, 9, 1 << 20));
+    expect(b).toEqual(a);
+  });
+
+  it('gives the same result on the public samples, CRLF, a BOM, NUL bytes and invalid UTF-8 inside stack blocks', () => {
+    for (const rel of PUBLIC) expectSameAsText(sample(rel));
+    const d1 = sample(CAPTURES.d1pg).split('\n').slice(0, 400).join('\n');
+    expectSameAsText(d1.replaceAll('\n', '\r\n'));
+    expectSameAsText('\uFEFF' + d1);
+    const lines = d1.split('\n');
+    lines[5] = '=> bad\u0000frame (ffff)';
+    lines[9] = '=> caf\u00e9 (ffff)';
+    expectSameAsText(lines.join('\n'));
+  });
+
+  it('agrees with the text front end on fuzzed input', () => {
+    const seeds = [...PUBLIC.map(sample), sample(CAPTURES.d1p).split('\n').slice(0, 200).join('\n')];
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.nat(), fc.string({ maxLength: 30 }), (s, at, junk) => {
+        const i = s.length ? at % s.length : 0;
+        expectSameAsText(s.slice(0, i) + junk + '\n' + s.slice(i), at);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
   });
 });

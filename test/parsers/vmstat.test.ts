@@ -82,9 +82,9 @@ describe('vmstat parser', () => {
     expect(s[0].values.cache).toBe(14996);
     expect(s[0].memoryKb.cache).toBeCloseTo((14996 * 1e6) / 1024, 6);
     const series = vmstatSeries(r.records);
-    expect(series.find((x) => x.name === 'vmstat.free')!.v).toHaveLength(3);
-    expect(series.find((x) => x.name === 'vmstat.cs')!.v).toEqual([2243, 2324]);
-    expect(series.find((x) => x.name === 'vmstat.free')!.unit).toBe('kB');
+    expect(series.find((x) => x.name === 'free')!.v).toHaveLength(3);
+    expect(series.find((x) => x.name === 'cs')!.v).toEqual([2243, 2324]);
+    expect(series.find((x) => x.name === 'free')!.unit).toBe('kB');
   });
 
   it('reads the D2 fresh vmstat: 81 UTC-stamped rows over the 162-s run', () => {
@@ -95,7 +95,7 @@ describe('vmstat parser', () => {
     expect(s[0].time).toBe(1795332544);
     expect(s.at(-1)!.time).toBe(1795332705);
     expect(s[0].memoryKb.free).toBe(23890228);
-    const cache = vmstatSeries(r.records, 'vmstat_fresh.txt').find((x) => x.name === 'vmstat.cache')!;
+    const cache = vmstatSeries(r.records, 'vmstat_fresh.txt').find((x) => x.name === 'cache')!;
     expect(cache.source).toBe('vmstat_fresh.txt');
     // The unrelated page-cache drop at about 1795332664-667 (CAPTURES-README D2).
     const before = cache.v[cache.t.findIndex((t) => t >= 1795332660)];
@@ -135,7 +135,7 @@ describe('vmstat parser', () => {
     expect(r.records.map((x) => x.kind)).toEqual(['counters', 'counters', 'counters']);
     expect(r.records.map((x) => (x.kind === 'counters' ? x.time : null))).toEqual([1795332545, 1795332547, 1795332549]);
     expect(r.diagnostics.byCode['snapshot-partial']).toBe(1);
-    const free = vmstatSeries(r.records).find((x) => x.name === 'proc-vmstat.nr_free_pages')!;
+    const free = vmstatSeries(r.records).find((x) => x.name === 'nr_free_pages')!;
     expect(free.v).toEqual([10, 12]);
     expect(free.unit).toBe('pages');
     expect(detectFormat('nr_free_pages 1\nnr_dirty 2\npgpgin 3\npgfault 4\n')[0].format).toBe('vmstat');

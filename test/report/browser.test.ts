@@ -99,9 +99,10 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     const { page } = await checkReport('leak', leakReport(), 6);
     // The chart of the 57,600-point series answers the cursor: the legend shows the value under it.
     const plot = page.locator('figure[data-chart="0"] .u-over');
+    await plot.scrollIntoViewIfNeeded();
     const box = (await plot.boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 4 });
+    await plot.hover({ position: { x: box.width * 0.5, y: box.height / 2 } });
+    await plot.hover({ position: { x: box.width * 0.6, y: box.height / 2 } });
     await page.waitForFunction(() => !document.querySelector('figure[data-chart="0"] .u-legend .u-series:nth-child(2) .u-value')?.textContent?.includes('–'), undefined, { timeout: 10_000 });
     const legend = await page.locator('figure[data-chart="0"] .u-legend .u-series').nth(1).innerText();
     expect(legend).toMatch(/used:?\s*\d[\d.]* (MiB|GiB)/);

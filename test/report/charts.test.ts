@@ -105,7 +105,12 @@ describe('buildCharts on the fragmentation fixture', () => {
     const u9 = idx.layers[1].v as number[];
     expect(u9[0]).toBeLessThan(0.1);
     expect(u9[30]).toBeGreaterThan(0.2);
-    expect(u9[30]).toBe(unusableIndex([(fragmentationReport().fragmentation as any).zones[1].freeBlocks.map((r: number[]) => r[30])].flat(), 9));
+    expect(u9[30]).toBe(unusableIndex((fragmentationReport().fragmentation as any).analyses[0].zones[1].freeBlocks.map((r: number[]) => r[30]), 9));
+  });
+  it('reads the analysis directly as the section too (no `analyses` wrapper)', () => {
+    const report = fragmentationReport();
+    report.fragmentation = (report.fragmentation as any).analyses[0];
+    expect(buildCharts(report).filter((c) => c.group === 'fragmentation').map((c) => c.id)).toEqual(['frag-0', 'frag-1']);
   });
   it('the step trend has no fit, band or projection, and no onset marker', () => {
     const usage = charts.find((c) => c.group === 'usage')!;

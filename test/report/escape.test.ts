@@ -51,7 +51,9 @@ function gfmCells(row: string): string[] {
 
 describe('Markdown escaping', () => {
   it('escapes inline Markdown and HTML, keeps symbols readable', () => {
-    expect(escapeMarkdown('a|b <script>')).toBe('a\\|b &lt;script&gt;');
+    expect(escapeMarkdown('a|b <script>')).toBe('a\\|b &lt;script>');
+    expect(escapeMarkdown('0.04 -> 0.25 & more &amp;')).toBe('0.04 -> 0.25 & more &amp;amp;');
+    expect(escapeMarkdown('> quote')).toBe('\\> quote');
     expect(escapeMarkdown('__x64_sys_eventfd2 *p [x](y)')).toBe('\\_\\_x64\\_sys\\_eventfd2 \\*p \\[x\\](y)');
     expect(escapeMarkdown('do_eventfd+0x24/0x60')).toBe('do\\_eventfd+0x24/0x60');
     expect(escapeMarkdown('# heading')).toBe('\\# heading');

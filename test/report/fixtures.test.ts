@@ -14,7 +14,7 @@ describe('report fixtures validate against ReportSchema', () => {
   it('fragmentation', () => {
     const r = ReportSchema.parse(fragmentationReport());
     expect(r.verdict.kind).toBe('fragmentation');
-    expect((r.fragmentation as { zones: unknown[] }).zones).toHaveLength(2);
+    expect((r.fragmentation as { analyses: { zones: unknown[] }[] }).analyses[0].zones).toHaveLength(2);
   });
   it('hostile: every payload is present', () => {
     const r = ReportSchema.parse(hostileReport());

@@ -84,7 +84,9 @@ describe('renderHtml', () => {
     const frag = renderHtml(fragmentationReport());
     expect(frag).toContain('Free blocks per order: Node 0, zone Normal');
     expect(frag).toContain('class="heat-legend"');
-    expect(frag).toContain('<section id="fragmentation">');
+    expect(frag).toContain('<section id="fragmentation"><h2>Fragmentation</h2>');
+    expect(frag).toContain('<td class="num">0.040 → 0.246 → 0.030</td>');
+    expect(frag).toContain('<li><code>echo 1 &gt; /proc/sys/vm/compact_memory, then one more snapshot of /proc/buddyinfo</code></li>');
   });
 });
 

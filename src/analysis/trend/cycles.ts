@@ -123,7 +123,7 @@ export interface CycleOptions {
  * Detects the dominant cycle of a (possibly irregularly sampled, time-sorted) series.
  * @example
  * const t = Array.from({ length: 600 }, (_, i) => i);
- * detectCycle(t, t.map((x) => Math.sin((2 * Math.PI * x) / 60))).period; // 60
+ * detectCycle(t, t.map((x) => Math.sin((2 * Math.PI * x) / 60))).period; // ~59.7
  */
 export function detectCycle(t: readonly number[], v: readonly number[], options: CycleOptions = {}): CycleResult {
   const n = Math.min(t.length, v.length);

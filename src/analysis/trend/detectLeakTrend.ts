@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import { z } from 'zod';
 import { fitRegimes, peltLinear } from './changePoints.js';
 import { detectCycle } from './cycles.js';
@@ -16,14 +17,21 @@ import { timeToLimit } from './timeToLimit.js';
  * 2. cycle detection (ACF of the differenced series, cycles.ts);
  * 3. reduction to per-bin troughs/medians/peaks, bins at least one cycle long (reduce.ts): the
  *    leak is judged on the lower envelope, as GC-aware heap-leak detectors fit post-GC troughs;
- * 4. restarts split segments (segments.ts); the last segment long enough is analysed;
+ * 4. restarts (a fall back to the start after a significant rise) split segments (segments.ts);
+ *    the last segment covering >= 25 % of the time is analysed (else the longest); regular
+ *    restarts without a limit in reach are a sawtooth: the data is re-reduced with that period;
  * 5. PELT piecewise-linear change points on the troughs (changePoints.ts) give regimes;
  * 6. each regime: Mann-Kendall with Hamed-Rao correction (mannKendall.ts) and Sen's slope with its
  *    rank interval (senSlope.ts); OLS + Newey-West as a cross-check (neweyWest.ts);
- * 7. verdict: `leak` when the current regime rises significantly (p < alpha, Sen lower bound > 0,
- *    growth over the regime above the noise); `plateau` when the series rose and is now flat through
- *    a sloped warm-up; `step` when the rise came as level jumps between flat regimes; else `no-leak`;
- * 8. time to limit from the upper envelope (timeToLimit.ts).
+ * 7. verdict: `leak` when the current regime (with the rising regimes before it) rises
+ *    significantly (p < alpha, Sen lower bound > 0, growth above the noise) over >= 15 % of the
+ *    segment, and, after earlier falls, reaches new highs or covers half the data; also `leak` when
+ *    the rise continues at a similar slope in a last regime too short to be significant on its own,
+ *    and for a staircase (>= 3 level steps up, none down, significant overall); `plateau` when the
+ *    series rose by a ramp and is now flat; `step` when the rise came as level jumps between flat
+ *    regimes; else `no-leak`;
+ * 8. the rate is Sen's slope of that leak regime; the onset its start; the time to limit comes from
+ *    the upper envelope (timeToLimit.ts).
  *
  * Slopes are reported per hour in the series' unit; every time is on the series' own axis.
  */
@@ -43,7 +51,7 @@ export const DetectLeakTrendOptionsSchema = z.object({
   /** Known cycle period (seconds), skipping detection. */
   period: z.number().positive().optional(),
   /** Maximum number of reduced points (default 120; bounds the O(m^2) rank statistics). */
-  maxBins: z.number().int().min(16).optional(),
+  maxBins: z.number().int().min(16).max(5000).optional(),
   /** PELT penalty factor (x sigma^2 x ln m; default 6). */
   penaltyFactor: z.number().positive().optional(),
   /** A leak must grow by at least this many trough-noise sigmas over its regime (default 2). */
@@ -136,10 +144,7 @@ export interface TrendSeriesInput {
 const H = 3600;
 
 function medianOf(x: readonly number[]): number {
-  if (!x.length) return 0;
-  const s = Float64Array.from(x).sort();
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  return x.length ? median([...x]) : 0;
 }
 
 function clean(series: TrendSeriesInput): { t: number[]; v: number[] } {
@@ -259,6 +264,33 @@ function fewPoints(r: LeakTrendResult, t: number[], v: number[], alpha: number, 
   return r;
 }
 
+const finite = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
+const finitePair = (p: [number, number] | null): [number, number] | null =>
+  p && Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
+const allFinite = (o: unknown): boolean =>
+  typeof o === 'number' ? Number.isFinite(o) : Array.isArray(o) ? o.every(allFinite) : o && typeof o === 'object' ? Object.values(o).every(allFinite) : true;
+
+/** Degenerate input (overflowing slopes, zero spans) must give nulls, never Infinity/NaN: results are JSON. */
+function sanitize(r: LeakTrendResult): LeakTrendResult {
+  r.slopePerHour = finite(r.slopePerHour);
+  r.ci95 = finitePair(r.ci95);
+  r.pValue = finite(r.pValue);
+  r.period = finite(r.period);
+  r.onset = finite(r.onset);
+  r.noise = finite(r.noise);
+  r.timeToLimitSeconds = finite(r.timeToLimitSeconds);
+  r.timeToLimitLower = finite(r.timeToLimitLower);
+  r.timeToLimitUpper = finite(r.timeToLimitUpper);
+  r.timeToLimitCi = finitePair(r.timeToLimitCi);
+  if (!allFinite(r.fit)) r.fit = null;
+  if (!allFinite(r.band)) r.band = null;
+  if (!allFinite(r.projection)) r.projection = null;
+  if (!allFinite(r.neweyWest)) r.neweyWest = null;
+  if (!allFinite(r.mannKendall)) r.mannKendall = null;
+  if (!allFinite(r.regimes)) r.regimes = [];
+  return r;
+}
+
 /**
  * Detects a memory leak trend in a (possibly oscillating, irregular) series.
  * @example
@@ -269,6 +301,10 @@ function fewPoints(r: LeakTrendResult, t: number[], v: number[], alpha: number, 
  * r.slopePerHour; // ~1800 (kB/h)
  */
 export function detectLeakTrend(series: TrendSeriesInput, options: DetectLeakTrendOptions = {}): LeakTrendResult {
+  return sanitize(detect(series, options));
+}
+
+function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): LeakTrendResult {
   const alpha = options.alpha ?? 0.05;
   const minPoints = options.minPoints ?? 12;
   const limit = options.limit ?? null;

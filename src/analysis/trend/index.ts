@@ -9,3 +9,4 @@ export * from './segments.js';
 export * from './timeToLimit.js';
 export * from './reduce.js';
 export { erfc, normalSf, normalQuantile, twoSidedP } from './normal.js';
+export * from './toReport.js';

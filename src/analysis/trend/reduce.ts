@@ -119,7 +119,7 @@ function troughsOf(v: readonly number[], start: readonly number[], end: readonly
  * Reduces a time-sorted series to per-bin troughs, medians and peaks.
  * @example
  * const t = Array.from({ length: 1000 }, (_, i) => i);
- * reduceSeries(t, t.map((x) => x + 100 * (x % 10 < 5 ? 1 : 0)), { period: 10 }).bins.trough.length; // <= 100
+ * reduceSeries(t, t.map((x) => x + 100 * (x % 10 < 5 ? 1 : 0)), { period: 10 }).bins.trough.length; // ~110 (bins of ~9 samples)
  */
 export function reduceSeries(t: readonly number[], v: readonly number[], options: ReduceOptions = {}): Reduction {
   const n = Math.min(t.length, v.length);
@@ -131,7 +131,8 @@ export function reduceSeries(t: readonly number[], v: readonly number[], options
   // troughs are clean is then judged by their noise (a bin missing the trough alternates, which the
   // second differences see).
   const fromPeriod = options.period ? Math.ceil(options.period / step / 2 - 1e-9) : 1;
-  const bMin = Math.max(1, fromPeriod, Math.ceil(n / maxBins));
+  // A long period in a short capture must still leave enough bins for the tests (>= 12).
+  const bMin = Math.max(1, Math.min(fromPeriod, Math.floor(n / 12)), Math.ceil(n / maxBins));
   const bMax = Math.max(bMin, Math.floor(n / minBins));
   let best = bMin;
   let bestScore = Infinity;

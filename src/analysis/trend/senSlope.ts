@@ -47,7 +47,7 @@ function medianOf(x: readonly number[]): number {
 /**
  * Sen's slope of v against t with a (1 - alpha) confidence interval.
  * @example
- * senSlope([0, 1, 2, 3], [1, 3, 2, 5]).slope; // 1.25
+ * senSlope([0, 1, 2, 3], [1, 3, 2, 5]).slope; // 1.1667 (median of -1, 0.5, 1, 1.33, 2, 3)
  */
 export function senSlope(t: readonly number[], v: readonly number[], options: { alpha?: number } = {}): SenSlopeResult {
   const alpha = options.alpha ?? 0.05;

@@ -89,6 +89,7 @@ export const TraceParseOptionsSchema = z.object({
 export type TraceParseOptions = z.infer<typeof TraceParseOptionsSchema>;
 
 const KNOWN = new Map<string, TraceEventKind>(TRACE_EVENT_KINDS.map((k) => [k, k]));
+const COUNT_KEYS = new Map<string, string>(TRACE_EVENT_KINDS.map((k) => [k, `event:${k}`]));
 
 /**
  * A copy of `s` that does not share memory with the line it was cut from. V8 slices point into
@@ -115,7 +116,7 @@ export interface TraceCore extends ParserCore<TraceRecord> {
   /** 0: no stack block open; 1: open with an event to attach to; 2: open, orphaned. */
   blockState(): 0 | 1 | 2;
   /** Sets the open block's frames by a content hash of its `=>` lines; `frames()` runs only for a new hash. */
-  setBlockByKey(key: number, frameCount: number, frames: () => string[]): void;
+  setBlockByKey(key: string, frameCount: number, frames: () => string[]): void;
   /** Parses one `=>` line's text (after the arrow) into frame text, as the string path does. */
   frameText(line: string, from: number): string;
 }
@@ -287,15 +288,31 @@ function parseIntField(v: string): number | null {
   return neg ? -n : n;
 }
 
-const KEYS = ['call_site', 'ptr', 'bytes_req', 'bytes_alloc', 'gfp_flags', 'node', 'accounted', 'name', 'page', 'pfn', 'order', 'migratetype', 'type', 'member', 'size', 'mm_id'];
-
 /** The key at s[a..b) as one of the interned KEYS (no allocation), or a fresh slice for others. */
 function keyAt(s: string, a: number, b: number): string {
-  const len = b - a;
-  for (let k = 0; k < KEYS.length; k++) {
-    const key = KEYS[k];
-    if (key.length === len && s.charCodeAt(a) === key.charCodeAt(0) && s.startsWith(key, a)) return key;
+  const c = s.charCodeAt(a);
+  let k: string | null = null;
+  switch (b - a) {
+    case 3:
+      k = c === 112 ? (s.charCodeAt(a + 1) === 116 ? 'ptr' : 'pfn') : null;
+      break;
+    case 4:
+      k = c === 110 ? (s.charCodeAt(a + 1) === 111 ? 'node' : 'name') : c === 112 ? 'page' : c === 116 ? 'type' : c === 115 ? 'size' : null;
+      break;
+    case 5:
+      k = c === 111 ? 'order' : c === 109 ? 'mm_id' : null;
+      break;
+    case 6:
+      k = c === 109 ? 'member' : null;
+      break;
+    case 9:
+      k = c === 99 ? 'call_site' : c === 98 ? 'bytes_req' : c === 103 ? 'gfp_flags' : c === 97 ? 'accounted' : null;
+      break;
+    case 11:
+      k = c === 98 ? 'bytes_alloc' : c === 109 ? 'migratetype' : null;
+      break;
   }
+  if (k !== null && s.startsWith(k, a)) return k;
   return s.slice(a, b);
 }
 
@@ -530,11 +547,21 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
   /** The stack block being read: its frames go to `target`. */
   let block: { target: Pending | null; kind: 'kernel' | 'user'; frames: string[] } | null = null;
   /** Frames by content hash (byte front end); bounded by the number of distinct stacks. */
-  const framesByKey = new Map<number, string[]>();
+  const framesByKey = new Map<string, string[]>();
   const unknownSeen = new Set<string>();
   let lastTs = -Infinity;
 
+  /** Stack id by frames array identity: the byte front end hands over one shared array per distinct stack. */
+  const idByArray = new Map<string[], number>();
   const intern = (frames: string[], kind: 'kernel' | 'user', line: number, emit: Emit<TraceRecord>): number => {
+    const known = kind === 'kernel' ? idByArray.get(frames) : undefined;
+    if (known !== undefined) return known;
+    const id = internSlow(frames, kind, line, emit);
+    if (kind === 'kernel' && framesShared.has(frames)) idByArray.set(frames, id);
+    return id;
+  };
+  const framesShared = new Set<string[]>();
+  const internSlow = (frames: string[], kind: 'kernel' | 'user', line: number, emit: Emit<TraceRecord>): number => {
     let f = frames;
     if (dropTracer && kind === 'kernel') {
       let k = 0;
@@ -604,7 +631,8 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       if (f === undefined) {
         f = frames();
         if (f.length > 256) f = f.slice(0, 256);
-        framesByKey.set(key, f);
+        framesByKey.set(detach(key), f);
+        framesShared.add(f);
       }
       block.frames = f;
     },
@@ -727,7 +755,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         }
       }
       if (prefix.cpu < 0) for (const p of pending) p.done = true;
-      emit.count(`event:${name}`);
+      emit.count(COUNT_KEYS.get(name) ?? `event:${name}`);
       const kind = KNOWN.get(name);
       if (kind === undefined) {
         if (!unknownSeen.has(name) && unknownSeen.size < 1000) {

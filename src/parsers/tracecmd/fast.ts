@@ -3,14 +3,15 @@ import { DEFAULT_MAX_DIAGNOSTICS_PER_CODE, DiagnosticCollector } from '../../cor
 import { MemforensicsInputError } from '../../core/errors.js';
 import { REPLACEMENT_CHAR } from '../../core/lines.js';
 import type { CommonParseOptions, Emit, ParserDefinition, ParseResult, ParseStats } from '../../core/parser.js';
-import { createTraceCore, type TraceCore, type TraceParseOptions, type TraceRecord } from './core.js';
+import { createTraceCore, detach, type TraceCore, type TraceParseOptions, type TraceRecord } from './core.js';
 
 /**
  * The hot-path front end for multi-gigabyte traces: the same core and the same results as
  * parseTraceCmd / parseFtrace (records, stats, diagnostics: tested equal on the real captures),
- * but it splits lines on bytes, decodes each chunk once, and never turns a `=>` stack frame
- * line into a string: a stack block is identified by a hash of its bytes and decoded only the
- * first time it is seen. About 9 lines in 10 of a `-T` trace are frame lines.
+ * but it splits lines on bytes, decodes each chunk once, and never parses a `=>` stack frame
+ * line: a stack block is identified by its text (a slice of the decoded chunk, hashed natively
+ * as a Map key) and parsed only the first time it is seen. About 9 lines in 10 of a `-T` trace
+ * are frame lines.
  *
  * Pure (Uint8Array, TextDecoder): runs in browsers and workers alike.
  */
@@ -34,18 +35,20 @@ export class TraceByteParser {
   readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   readonly #emit: Emit<TraceRecord>;
   #carry: Uint8Array = new Uint8Array(0);
+  /** Later pieces of a line longer than a chunk (joined onto #carry once, by #joinCarry). */
+  #carryParts: Uint8Array[] = [];
   #started = false;
   #lineNo = 0;
   #currentLine = 0;
   #outcome: 0 | 1 | 2 = 0;
   #skipReason = '';
   #nonBlank = 0;
-  // the stack block being hashed
-  #h1 = 0x811c9dc5;
-  #h2 = 0x12345678;
+  // the stack block being collected: its `=>` lines, as text of the decoded chunk
   #frames = 0;
-  #scratch = new Uint8Array(4096);
-  #scratchLen = 0;
+  #blockText = '';
+  #blockStart = -1;
+  #blockEnd = -1;
+  #str = '';
   #fallback = false;
 
   constructor(def: ParserDefinition<TraceRecord, TraceParseOptions>, options: Partial<TraceParseOptions> & CommonParseOptions = {}) {
@@ -77,6 +80,20 @@ export class TraceByteParser {
     };
   }
 
+  #joinCarry(): void {
+    let n = this.#carry.length;
+    for (const p of this.#carryParts) n += p.length;
+    const out = new Uint8Array(n);
+    out.set(this.#carry, 0);
+    let o = this.#carry.length;
+    for (const p of this.#carryParts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    this.#carry = out;
+    this.#carryParts = [];
+  }
+
   /** Pushes a chunk of the file (bytes; a string is encoded first). */
   push(chunk: Uint8Array | string): void {
     let bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
@@ -92,6 +109,13 @@ export class TraceByteParser {
       this.#started = true;
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     }
+    if (this.#carry.length > 0 && bytes.indexOf(10) < 0) {
+      // Still inside a line longer than a chunk: keep the pieces and join them once, when the
+      // newline (or the end) comes. Re-copying the growing carry per chunk was quadratic.
+      this.#carryParts.push(bytes.slice());
+      return;
+    }
+    if (this.#carryParts.length > 0) this.#joinCarry();
     const buf = this.#carry.length > 0 ? concat(this.#carry, bytes) : bytes;
     const last = buf.lastIndexOf(10);
     if (last < 0) {
@@ -105,79 +129,78 @@ export class TraceByteParser {
   #lines(buf: Uint8Array, end: number): void {
     const seg = buf.subarray(0, end);
     const str = this.#decoder.decode(seg);
-    // one char per byte ⇔ byte offsets are string offsets (each char consumes at least one byte)
+    // One char per byte ⇔ byte offsets are string offsets (each char consumes at least one byte).
+    // Frame lines take the fast path only in clean chunks (no NUL, no invalid UTF-8 to report).
     const aligned = str.length === end;
+    const fast = aligned && str.indexOf('\u0000') < 0 && str.indexOf('\uFFFD') < 0;
+    if (!fast && this.#frames > 0) {
+      this.#replay();
+      this.#fallback = true;
+    }
+    this.#str = str;
     let pos = 0;
     while (pos < end) {
       const nl = buf.indexOf(10, pos);
       const stop = nl < 0 || nl >= end ? end : nl;
-      this.#line(buf, pos, stop, aligned ? str : null);
+      this.#line(buf, pos, stop, aligned ? str : null, fast);
       pos = stop + 1;
+    }
+    if (this.#frames > 0 && this.#blockStart >= 0) {
+      // a block cut by the chunk end: keep its text so far (detached from the chunk)
+      this.#blockText = (this.#blockText.length > 0 ? this.#blockText + '\n' : '') + detach(str.slice(this.#blockStart, this.#blockEnd));
+      this.#blockStart = -1;
     }
   }
 
-  #line(buf: Uint8Array, s: number, e0: number, str: string | null): void {
+  #line(buf: Uint8Array, s: number, e0: number, str: string | null, fast: boolean): void {
     const e = e0 > s && buf[e0 - 1] === 13 ? e0 - 1 : e0;
     const lineNo = ++this.#lineNo;
     let i = s;
-    while (i < e && (buf[i] === 32 || buf[i] === 9 || buf[i] === 13)) i++;
-    if (!this.#fallback && i + 1 < e && buf[i] === 61 && buf[i + 1] === 62 && this.#core.blockState() === 1) {
-      // a frame line of a block that has its event: hash its bytes, no string
-      let h1 = this.#h1;
-      let h2 = this.#h2;
-      let ok = true;
-      for (let k = i + 2; k < e; k++) {
-        const c = buf[k];
-        if (c === 0 || c >= 0x80) {
-          ok = false;
-          break;
-        }
-        h1 = Math.imul(h1 ^ c, 0x01000193);
-        h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
-      }
-      if (ok) {
-        this.#h1 = Math.imul(h1 ^ 10, 0x01000193);
-        this.#h2 = Math.imul(h2 ^ 10, 0x5bd1e995) ^ (h2 >>> 15);
-        this.#frames++;
-        const len = e - i + 1;
-        if (this.#scratchLen + len > this.#scratch.length) {
-          const grown = new Uint8Array(Math.max(this.#scratch.length * 2, this.#scratchLen + len));
-          grown.set(this.#scratch.subarray(0, this.#scratchLen));
-          this.#scratch = grown;
-        }
-        this.#scratch.set(buf.subarray(i, e), this.#scratchLen);
-        this.#scratch[this.#scratchLen + e - i] = 10;
-        this.#scratchLen += len;
-        this.stats.linesRead++;
-        this.stats.linesParsed++;
-        this.#nonBlank++;
-        return;
-      }
-      // an odd byte inside a block: replay what was hashed through the string path, continue there
-      this.#replay();
-      this.#fallback = true;
-    } else if (this.#frames > 0) {
-      this.#flushBlock();
+    while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
+    const arrow = i + 1 < e && buf[i] === 61 && buf[i + 1] === 62;
+    if (arrow && fast && !this.#fallback && this.#core.blockState() === 1) {
+      // a frame line of a block that has its event: remember where it is, no string, no parse
+      if (this.#blockStart < 0) this.#blockStart = s;
+      this.#blockEnd = e;
+      this.#frames++;
+      this.stats.linesRead++;
+      this.stats.linesParsed++;
+      this.#nonBlank++;
+      return;
     }
-    if (!(i + 1 < e && buf[i] === 61 && buf[i + 1] === 62)) this.#fallback = false;
+    if (this.#frames > 0) {
+      if (arrow) {
+        // a frame line the fast path cannot take: replay the block through the string path
+        this.#replay();
+        this.#fallback = true;
+      } else this.#flushBlock();
+    }
+    // a frame line handled as a string keeps the rest of its block on the string path
+    this.#fallback = arrow;
     const text = str !== null ? str.slice(s, e) : this.#decoder.decode(buf.subarray(s, e));
     this.#textLine(text, lineNo, i < e);
   }
 
+  #blockKey(): string {
+    const tail = this.#blockStart >= 0 ? this.#str.slice(this.#blockStart, this.#blockEnd) : '';
+    if (this.#blockText.length === 0) return tail;
+    return tail.length > 0 ? `${this.#blockText}\n${tail}` : this.#blockText;
+  }
+
   #flushBlock(): void {
-    const key = (this.#h1 >>> 0) * 2097152 + ((this.#h2 >>> 0) & 0x1fffff);
-    const scratch = this.#scratch;
-    const len = this.#scratchLen;
+    const key = this.#blockKey();
     const core = this.#core;
     core.setBlockByKey(key, this.#frames, () => {
-      const text = this.#decoder.decode(scratch.subarray(0, len));
       const out: string[] = [];
       let p = 0;
-      while (p < text.length) {
-        let nl = text.indexOf('\n', p);
-        if (nl < 0) nl = text.length;
-        const f = core.frameText(text.slice(p, nl), 2);
-        if (f.length > 0) out.push(f);
+      while (p < key.length) {
+        let nl = key.indexOf('\n', p);
+        if (nl < 0) nl = key.length;
+        const arrow = key.indexOf('=>', p);
+        if (arrow >= 0 && arrow < nl) {
+          const f = core.frameText(key.slice(p, nl), arrow - p + 2);
+          if (f.length > 0) out.push(f);
+        }
         p = nl + 1;
       }
       return out;
@@ -187,7 +210,7 @@ export class TraceByteParser {
 
   #replay(): void {
     if (this.#frames > 0) {
-      const text = this.#decoder.decode(this.#scratch.subarray(0, this.#scratchLen));
+      const text = this.#blockKey();
       let p = 0;
       while (p < text.length) {
         let nl = text.indexOf('\n', p);
@@ -200,10 +223,10 @@ export class TraceByteParser {
   }
 
   #resetBlock(): void {
-    this.#h1 = 0x811c9dc5;
-    this.#h2 = 0x12345678;
     this.#frames = 0;
-    this.#scratchLen = 0;
+    this.#blockText = '';
+    this.#blockStart = -1;
+    this.#blockEnd = -1;
   }
 
   /** The generic runner's per-line accounting (core/parser.ts ParserRun), for non-frame lines. */
@@ -238,6 +261,7 @@ export class TraceByteParser {
 
   /** Ends the input: flushes the last line, the pending events, and returns the result. */
   finish(): ParseResult<TraceRecord> {
+    if (this.#carryParts.length > 0) this.#joinCarry();
     if (this.#carry.length > 0) {
       const c = this.#carry;
       this.#carry = new Uint8Array(0);

@@ -347,14 +347,23 @@ export const vmstatParser: ParserDefinition<VmstatRecord, VmstatOptions> = {
 export const { parse: parseVmstat, parseAsync: parseVmstatAsync } = frontEnds(vmstatParser);
 
 const RATE_COLUMNS = new Set(['si', 'so', 'bi', 'bo', 'in', 'cs', 'us', 'sy', 'id', 'wa', 'st', 'gu']);
+const CPU_COLUMNS = new Set(['us', 'sy', 'id', 'wa', 'st', 'gu']);
+
+function columnUnit(col: string): string {
+  if (MEMORY_SET.has(col)) return 'kB';
+  if (col === 'r' || col === 'b') return 'processes';
+  if (CPU_COLUMNS.has(col)) return '%';
+  return 'per-second';
+}
 
 /**
- * Sample-table columns as numeric series. Memory columns are in kB (converted from the -S unit)
- * and keep the since-boot row (memory is instantaneous); rate and CPU columns drop it (averages
- * since boot, not interval values). Also `vmstat.used` = free+buff+cache complement is NOT derived:
- * vmstat has no MemTotal.
+ * Sample-table columns as numeric series named after the column (`free`, `cache`, `si`, ...).
+ * Memory columns are in kB (converted from the -S unit) and keep the since-boot row (memory is
+ * instantaneous); rate and CPU columns drop it (averages since boot, not interval values).
+ * /proc/vmstat dumps give one series per counter, named as printed (`nr_free_pages`, unit pages
+ * for `nr_*`, else count). vmstat prints no MemTotal, so no "used" series is derived here.
  * @example
- * const free = vmstatSeries(parseVmstat(text).records).find((s) => s.name === 'vmstat.free');
+ * const free = vmstatSeries(parseVmstat(text).records).find((s) => s.name === 'free');
  */
 export function vmstatSeries(records: readonly VmstatRecord[], source?: string): TimeSeries[] {
   const samples = records.filter((r): r is VmstatSample => r.kind === 'sample');
@@ -373,7 +382,7 @@ export function vmstatSeries(records: readonly VmstatRecord[], source?: string):
       t.push(s.time ?? s.index);
       v.push(x);
     }
-    out.push({ name: `vmstat.${col}`, unit: mem ? 'kB' : col === 'r' || col === 'b' ? 'processes' : RATE_COLUMNS.has(col) && ['us', 'sy', 'id', 'wa', 'st', 'gu'].includes(col) ? '%' : 'per-second', t, v, timeAssumed: assumed || undefined, source });
+    out.push({ name: col, unit: columnUnit(col), t, v, timeAssumed: assumed || undefined, source });
   }
   const dumps = records.filter((r): r is VmstatCounters => r.kind === 'counters' && !r.partial);
   const dumpAssumed = dumps.some((d) => d.timeAssumed || d.time === null);
@@ -388,7 +397,7 @@ export function vmstatSeries(records: readonly VmstatRecord[], source?: string):
       t.push(d.time ?? d.index);
       v.push(x);
     }
-    out.push({ name: `proc-vmstat.${key}`, unit: key.startsWith('nr_') ? 'pages' : 'count', t, v, timeAssumed: dumpAssumed || undefined, source });
+    out.push({ name: key, unit: key.startsWith('nr_') ? 'pages' : 'count', t, v, timeAssumed: dumpAssumed || undefined, source });
   }
   return out;
 }

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { parseChunks, parseText, type ParseResult, type ParserDefinition } from '../../src/core/parser.js';
+import { isInputError } from '../../src/core/errors.js';
+import { EXCERPT_MAX } from '../../src/core/diagnostics.js';
+import { PARSERS, parserFor } from '../../src/parsers/registry.js';
+import { parseTraceBytes } from '../../src/parsers/tracecmd/fast.js';
+import { allCases, casesFor, fill, PATHOLOGICAL_FORMATS, templateOf, with500Digits, type PathologicalCase } from '../../bench/pathological/inputs.js';
+import { expectLinesAccounted } from '../helpers/contract.js';
+
+/**
+ * The benchmark's hostile inputs (bench/pathological/, run there at 10 MB / 100,000 frames /
+ * a million keys with time budgets) at small sizes: the properties, not the timing.
+ */
+const SMALL = { chars: 48 * 1024, frames: 2000, keys: 2000 } as const;
+const MAX_PER_CODE = 5;
+
+function sizeOf(c: PathologicalCase): number {
+  return SMALL[c.unit];
+}
+
+function lineCount(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return text.endsWith('\n') ? n : n + 1;
+}
+
+/** Parses, letting only the typed input error through; null when that error was thrown. */
+function parseOrTyped(def: ParserDefinition<any, any>, text: string): ParseResult<unknown> | null {
+  try {
+    return parseText(def, text, { maxDiagnosticsPerCode: MAX_PER_CODE });
+  } catch (e) {
+    if (isInputError(e)) return null;
+    throw e;
+  }
+}
+
+function numbersIn(x: unknown, out: number[] = []): number[] {
+  if (typeof x === 'number') out.push(x);
+  else if (Array.isArray(x)) for (const v of x) numbersIn(v, out);
+  else if (x && typeof x === 'object') for (const v of Object.values(x)) numbersIn(v, out);
+  return out;
+}
+
+describe('the hostile inputs cover every registered parser', () => {
+  it('one spec per format in PARSERS, each with long-line, distinct-key and 500-digit cases', () => {
+    expect([...PATHOLOGICAL_FORMATS].sort()).toEqual(PARSERS.map((p) => p.format).sort());
+    for (const f of PATHOLOGICAL_FORMATS) {
+      const names = casesFor(f).map((c) => c.name);
+      expect(names).toEqual(expect.arrayContaining(['long-line-bare', 'long-line-prefix', 'long-line-tokens', 'distinct', 'digits-500']));
+    }
+    // Every format with stacks carries a 100,000-frame case.
+    const withFrames = allCases().filter((c) => c.name === 'frames').map((c) => c.format).sort();
+    expect(withFrames).toEqual(['bcc-memleak', 'bpftrace', 'ftrace', 'kmemleak', 'lsan', 'oom', 'trace-cmd', 'valgrind']);
+  });
+
+  it('with500Digits and fill build what they say', () => {
+    expect(with500Digits('MemTotal: 12 kB')).toBe(`MemTotal: ${'9'.repeat(500)} kB`);
+    expect(fill('ab', 5)).toBe('ababa');
+  });
+});
+
+describe('pathological input: no untyped throw, every line accounted, bounded diagnostics', () => {
+  it.each(allCases().map((c) => [`${c.format} ${c.name}`, c] as const))('%s', (_label, c) => {
+    const def = parserFor(c.format)!;
+    const n = sizeOf(c);
+    const text = c.build(n);
+    const r = parseOrTyped(def, text);
+    if (c.name === 'long-line-bare' && r === null) return; // nothing of the format: the typed error is the answer
+    expect(r, `${c.format} ${c.name} threw the typed error although valid lines surround the hostile ones`).not.toBeNull();
+    const result = r!;
+    expectLinesAccounted(result);
+    expect(result.stats.linesRead).toBe(lineCount(text));
+    expect(result.diagnostics.byCode['internal-error'] ?? 0).toBe(0);
+    // Stored diagnostics are capped per code (all counted), excerpts cut, messages short.
+    for (const [code, count] of Object.entries(result.diagnostics.byCode)) {
+      const stored = result.diagnostics.items.filter((d) => d.code === code).length;
+      expect(stored).toBe(Math.min(count, MAX_PER_CODE));
+    }
+    for (const d of result.diagnostics.items) {
+      expect(d.excerpt.length).toBeLessThanOrEqual(EXCERPT_MAX);
+      expect(d.message.length, `${d.code}: ${d.message.slice(0, 80)}`).toBeLessThanOrEqual(400);
+    }
+    // The valid lines around the hostile ones still give their records.
+    expect(result.stats.records).toBeGreaterThan(0);
+    // No 500-digit (or 10 MB) number turns into Infinity or NaN.
+    for (const x of numbersIn(result.records)) expect(Number.isFinite(x)).toBe(true);
+    // The same input in 4 KiB chunks gives the same result (the long line crosses many chunks).
+    const chunks: string[] = [];
+    for (let i = 0; i < text.length; i += 4096) chunks.push(text.slice(i, i + 4096));
+    expect(parseChunks(def, chunks, { maxDiagnosticsPerCode: MAX_PER_CODE })).toEqual(result);
+  });
+});
+
+describe('what the parsers keep from hostile input', () => {
+  const keeper = allCases().filter((c) => c.name === 'frames' && c.format !== 'trace-cmd' && c.format !== 'ftrace');
+  it.each(keeper.map((c) => [c.format, c] as const))('%s keeps all frames of a 2,000-frame stack, first to last', (_f, c) => {
+    const r = parseText(parserFor(c.format)!, c.build(2000));
+    const json = JSON.stringify(r.records);
+    expect(json).toContain('"fn_0');
+    expect(json).toContain('fn_1999');
+    expect(r.diagnostics.bySeverity['data-loss'] + r.diagnostics.bySeverity.error).toBe(0);
+  });
+
+  it.each(['trace-cmd', 'ftrace'] as const)('%s keeps a bounded prefix of a 2,000-frame stack, in order', (format) => {
+    const c = casesFor(format).find((x) => x.name === 'frames')!;
+    const r = parseText(parserFor(format)!, c.build(2000));
+    const stack = r.records.find((x) => x.type === 'stack') as { frames: string[] } | undefined;
+    expect(stack).toBeDefined();
+    expect(stack!.frames[0]).toBe('fn_0');
+    expect(stack!.frames.length).toBeGreaterThan(0);
+    expect(stack!.frames.length).toBeLessThanOrEqual(2000);
+    stack!.frames.forEach((f, i) => expect(f).toBe(`fn_${i}`));
+    expect(r.records.filter((x) => x.type === 'event')).toHaveLength(1);
+  });
+
+  it.each(['trace-cmd', 'ftrace'] as const)('%s: 2,000 distinct comms give 2,000 events with 2,000 comms', (format) => {
+    const c = casesFor(format).find((x) => x.name === 'distinct')!;
+    const r = parseText(parserFor(format)!, c.build(2000));
+    const events = r.records.filter((x) => x.type === 'event') as { comm: string; pid: number }[];
+    expect(events).toHaveLength(2000);
+    expect(new Set(events.map((e) => e.comm)).size).toBe(2000);
+    expect(events[1999]).toMatchObject({ comm: 'c1999', pid: 2000 });
+  });
+
+  it.each(['trace-cmd', 'ftrace'] as const)('%s: the byte fast path gives the text front end\'s result on every hostile case', (format) => {
+    const def = parserFor(format)!;
+    for (const c of casesFor(format)) {
+      const text = c.build(Math.min(sizeOf(c), 8192));
+      const bytes = new TextEncoder().encode(text);
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += 1000) chunks.push(bytes.subarray(i, i + 1000));
+      let slow: unknown;
+      let fast: unknown;
+      try {
+        slow = parseText(def, text);
+      } catch (e) {
+        slow = isInputError(e) ? e.code : e;
+      }
+      try {
+        fast = parseTraceBytes(def as never, chunks);
+      } catch (e) {
+        fast = isInputError(e) ? e.code : e;
+      }
+      expect(fast, `${format} ${c.name}`).toEqual(slow);
+    }
+  });
+
+  it.each(PATHOLOGICAL_FORMATS.map((f) => [f] as const))('%s: the long line does not cost the valid records around it', (format) => {
+    const def = parserFor(format)!;
+    const alone = parseText(def, templateOf(format));
+    const c = casesFor(format).find((x) => x.name === 'long-line-prefix')!;
+    const r = parseText(def, c.build(SMALL.chars));
+    expect(r.stats.records).toBeGreaterThanOrEqual(alone.stats.records);
+  });
+});
