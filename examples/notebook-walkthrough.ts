@@ -21,7 +21,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { detectLeakTrend, meminfoSeries, parseMeminfo, renderMarkdown, toVegaLite, type LeakTrendResult, type Report } from 'memforensics';
+import { detectLeakTrend, meminfoSeries, parseMeminfo, renderMarkdown, toVegaLite, type LeakTrendResult, type MeminfoSnapshot, type Report } from 'memforensics';
 import { analyzePaths } from 'memforensics/node';
 
 // The repository's samples, found from the current folder: the repository root when the script
@@ -99,7 +99,7 @@ console.log('first snapshot:', { time: leakParsed.records[0].time, MemTotal: lea
 // slope). With a limit (here MemTotal) it projects the time to reach it.
 
 // %%
-function anonPagesTrend(snapshots: typeof leakParsed.records): { trend: LeakTrendResult; series: { t: number[]; v: number[] } } {
+function anonPagesTrend(snapshots: readonly MeminfoSnapshot[]): { trend: LeakTrendResult; series: { t: number[]; v: number[] } } {
   const series = meminfoSeries(snapshots).find((s) => s.name === 'AnonPages');
   if (!series) throw new Error('no AnonPages field in this capture');
   const memTotalKb = snapshots[0]?.kb.MemTotal;
@@ -114,29 +114,34 @@ console.log(`  ${t.reason}; cycle period ${fmt(t.period)} s; time to MemTotal ${
 
 // %% [markdown]
 // Every result is plain JSON, so plotting it needs no special API. Here is a hand-written Vega-Lite
-// chart: the raw series (MiB), the per-cycle troughs, and the fitted leak line.
+// chart: the raw series (MiB), the per-cycle troughs, and the line fitted to them.
 
 // %%
 function trendSpec(title: string, anon: { trend: LeakTrendResult; series: { t: number[]; v: number[] } }): Record<string, unknown> {
   const row = (time: number, kb: number, layer: string) => ({ time: Math.round(time * 1000), mib: kb / 1024, layer });
+  const fit = anon.trend.fit;
   const values = [
     ...anon.series.t.map((time, i) => row(time, anon.series.v[i], 'AnonPages')),
-    ...anon.trend.troughs.t.map((time, i) => row(time, anon.trend.troughs.v[i], 'troughs (lower envelope)')),
-    ...(anon.trend.fit ? [row(anon.trend.fit.t0, anon.trend.fit.v0, 'fitted leak'), row(anon.trend.fit.t1, anon.trend.fit.v1, 'fitted leak')] : []),
+    ...anon.trend.troughs.t.map((time, i) => row(time, anon.trend.troughs.v[i], 'troughs')),
+    ...(fit ? [row(fit.t0, fit.v0, 'fitted trend'), row(fit.t1, fit.v1, 'fitted trend')] : []),
   ];
+  const only = (layer: string) => [{ filter: { field: 'layer', equal: layer } }];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     width: 720,
     height: 260,
     data: { values },
-    mark: { type: 'line', point: false },
     encoding: {
       x: { field: 'time', type: 'temporal', title: 'time (UTC)', scale: { type: 'utc' } },
       y: { field: 'mib', type: 'quantitative', title: 'MiB' },
-      color: { field: 'layer', type: 'nominal', title: null },
-      strokeWidth: { condition: { test: "datum.layer === 'fitted leak'", value: 3 }, value: 1 },
+      color: { field: 'layer', type: 'nominal', title: null, sort: ['AnonPages', 'troughs', 'fitted trend'] },
     },
+    layer: [
+      { transform: only('AnonPages'), mark: { type: 'line', strokeWidth: 1 } },
+      { transform: only('troughs'), mark: { type: 'point', filled: true } },
+      { transform: only('fitted trend'), mark: { type: 'line', strokeWidth: 3 } },
+    ],
   };
 }
 

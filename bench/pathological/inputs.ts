@@ -55,6 +55,8 @@ interface FormatSpec {
   distinct: (n: number) => string;
   /** Adversarial lines for the regular expressions and hot paths this parser runs (name -> line of ~n chars). */
   adversarial?: Record<string, (n: number) => string>;
+  /** More cases counted in keys or frames (a million distinct stacks, pids, ...). */
+  more?: { name: string; unit: CaseUnit; build: (n: number) => string }[];
 }
 
 const TRACE_ALLOC = (comm: string, pid: number, t: string, ptr: string): string =>
@@ -227,6 +229,19 @@ const SPECS: FormatSpec[] = [
       '            bash-1234  [000]  100.000001: kernel_stack:         <stack trace >\n' +
       lines(n, (i) => `=> fn_${i} (${(0xffffffff81000000 + i * 16).toString(16)})`),
     distinct: (n) => lines(n, (i) => TRACE_ALLOC(`c${i}`, i + 1, `100.${String(i).padStart(7, '0')}`, hex16(i))),
+    more: [
+      {
+        // Every event with its own stack: the interned-stack table grows with the input.
+        name: 'distinct-stacks',
+        unit: 'keys',
+        build: (n) =>
+          lines(
+            n,
+            (i) =>
+              `${TRACE_ALLOC('bash', 1234, `100.${String(i).padStart(7, '0')}`, hex16(i))}\n            bash-1234  [000]  100.${String(i).padStart(7, '0')}: kernel_stack:         <stack trace >\n=> fn_${i} (ffffffff81000000)\n=> caller_${i % 1000} (ffffffff81000010)`,
+          ),
+      },
+    ],
   },
   {
     format: 'ftrace',
@@ -351,6 +366,14 @@ const SPECS: FormatSpec[] = [
         (i) =>
           `==4633== ${16 + i} bytes in 1 blocks are definitely lost in loss record ${i + 1} of ${n}\n==4633==    at 0x48417B4: malloc (vg_replace_malloc.c:299)\n==4633==    by 0x${(0x109264 + i).toString(16)}: fn_${i} (f.c:${i})\n==4633== `,
       ),
+    more: [
+      // A million `==PID==` prefixes: one interleaved process each.
+      {
+        name: 'distinct-pids',
+        unit: 'keys',
+        build: (n) => lines(n, (i) => `==${i + 1}== 16 bytes in 1 blocks are definitely lost in loss record 1 of 1\n==${i + 1}==    at 0x48417B4: malloc (vg_replace_malloc.c:299)`),
+      },
+    ],
     adversarial: {
       // parseValgrindFrame's `.replace(/:$/, '')` on a frame without `: ` (every position starts a match attempt).
       'frame-colon-run': (n) => `==4633== 16 bytes in 1 blocks are definitely lost in loss record 1 of 1\n==4633==    by 0x${fill(':', n)}x\n`,
@@ -404,6 +427,7 @@ export function casesFor(format: FormatId): PathologicalCase[] {
     { format, name: 'digits-500', unit: 'chars', fullSize: MB, build: (n) => t + repeatTo(with500Digits(t), n) },
   ];
   if (spec.frames) out.push({ format, name: 'frames', unit: 'frames', fullSize: FRAMES, build: spec.frames });
+  for (const m of spec.more ?? []) out.push({ format, name: m.name, unit: m.unit, fullSize: m.unit === 'frames' ? FRAMES : KEYS, build: m.build });
   for (const [name, f] of Object.entries(spec.adversarial ?? {})) {
     out.push({ format, name: `re:${name}`, unit: 'chars', fullSize: MB, build: (n) => `${t}${f(n)}\n${t}` });
   }

@@ -1,7 +1,8 @@
 /**
  * Streams a large slabinfo series (see generate.ts) through parseSlabinfoAsync with onRecord, in
  * bounded memory: each snapshot is reduced on arrival to the active_objs of a few caches (one
- * Float64Array slot per snapshot), then slabGrowth runs on a 1-in-60 decimated copy.
+ * Float64Array slot per snapshot) and a SnapshotDecimator keeps 512-1024 evenly spaced
+ * snapshots (plus the last), on which slabGrowth runs.
  *
  *   npx tsx bench/slabinfo/generate.ts /tmp/slabinfo-16h.txt 57600
  *   node --expose-gc --import tsx bench/slabinfo/bench.ts /tmp/slabinfo-16h.txt
@@ -13,6 +14,7 @@ import os from 'node:os';
 import { parseAsync, type ParserDefinition } from '../../src/core/parser.js';
 import { parseSlabinfoAsync, type SlabinfoSnapshot } from '../../src/parsers/slabinfo/index.js';
 import { slabGrowth } from '../../src/analysis/slabGrowth.js';
+import { SnapshotDecimator } from '../../src/analysis/snapshotDecimator.js';
 
 const [, , file = '/tmp/slabinfo-16h.txt', flag = ''] = process.argv;
 
@@ -32,7 +34,7 @@ const bytes = statSync(file).size;
 const WATCH = ['kmalloc-256', 'filp', 'lsm_file_cache', 'dentry', 'kmalloc-64'];
 const cap = 1 << 17;
 const series = WATCH.map(() => new Float64Array(cap));
-const kept: SlabinfoSnapshot[] = [];
+const decimator = new SnapshotDecimator<SlabinfoSnapshot>({ max: 512 });
 let n = 0;
 let peakRss = process.memoryUsage().rss;
 const rssTimer = setInterval(() => {
@@ -43,11 +45,12 @@ const result = await parseSlabinfoAsync(createReadStream(file, { highWaterMark: 
   onRecord: (r) => {
     const s = r as SlabinfoSnapshot;
     if (n < cap) WATCH.forEach((name, i) => (series[i][n] = s.caches[name]?.active_objs ?? NaN));
-    if (n % 60 === 0) kept.push(s);
+    decimator.push(s);
     n++;
   },
 });
 const parseSeconds = (performance.now() - started) / 1000;
+const kept = decimator.snapshots();
 const g0 = performance.now();
 const growth = slabGrowth(kept, { source: file });
 const growthSeconds = (performance.now() - g0) / 1000;

@@ -30,7 +30,10 @@ import { detectLeakTrend, mannKendall, senSlope, type LeakTrendResult } from './
  *
  * Cost: the trend engine bounds itself; the released-window test reduces windows longer than 400
  * points to 400 bin minima. The input snapshots are held by the caller: for day-long 1 Hz captures
- * stream them (parseSlabinfoAsync + onRecord) and keep every k-th snapshot (see bench/slabinfo).
+ * stream them (parseSlabinfoAsync + onRecord into a SnapshotDecimator, see bench/slabinfo).
+ * Caveat: the ranking is about steady growth, not proof of a single owner; on D2 the /proc inode
+ * caches of the leaker's fds (proc_inode_cache, lsm_inode_cache) also get a `leak` verdict
+ * (they grew and were freed at the kill) and rank 5-7.
  * Reclaimable caches (dentry, inodes, buffer_head, ...) are marked: the kernel can shrink them
  * under pressure, so growth there is often cache, unless the objects are pinned (a leaked file
  * pins its dentry).

@@ -1,8 +1,5 @@
-import type { Finding } from '../core/models.js';
-import { formatBytes, formatDuration } from '../core/text.js';
 import type { AnalysisContext } from './analyze.js';
-import { gradeLeak } from './alerts.js';
-import { detectLeakTrend } from './trend/index.js';
+import { detectLeakTrend, toTrendEntry, toTrendFinding } from './trend/index.js';
 
 const UNIT_BYTES: Record<string, number> = { B: 1, bytes: 1, kB: 1024, KiB: 1024, MB: 1024 ** 2, MiB: 1024 ** 2, GB: 1024 ** 3, GiB: 1024 ** 3, pages: 4096 };
 
@@ -22,73 +19,13 @@ export function runUsageTrends(ctx: AnalysisContext): void {
     const r = detectLeakTrend(series, limit !== undefined && limit > 0 ? { limit } : {});
     const source = series.source ?? '';
     ctx.trendResults.push({ source, name: series.name, role, result: r });
-    const { troughs, peaks, fit, band, projection, regimes, changePoints, segments, gaps, reason, method, onsetAtStart, timeToLimitCi, noise } = r;
-    ctx.sections.trends.push({
-      source,
-      series: series.name,
-      verdict: r.verdict,
-      slopePerHour: r.slopePerHour,
-      ci95: r.ci95,
-      pValue: r.pValue,
-      unit: series.unit,
-      period: r.period,
-      onset: r.onset,
-      timeToLimitSeconds: r.timeToLimitSeconds,
-      role,
-      limit: r.limit,
-      timeToLimitCi,
-      reason,
-      method,
-      onsetAtStart,
-      noise,
-      fit,
-      band,
-      projection,
-      troughs,
-      peaks,
-      regimes,
-      changePoints,
-      segments,
-      gaps,
-      timeAssumed: series.timeAssumed ?? false,
-    });
-    if (r.verdict === 'no-leak' || r.verdict === 'insufficient-data' || emitFinding === false) continue;
-    const perUnit = bytesPerUnit(series.unit);
-    const bytesPerHour = perUnit !== null && r.slopePerHour !== null ? r.slopePerHour * perUnit : null;
-    const limitBytes = perUnit !== null && r.limit !== null ? r.limit * perUnit : null;
-    const severity = r.verdict === 'leak' ? gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: r.timeToLimitSeconds, limitBytes }, ctx.options.alertThresholds) : 'info';
-    const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${r.slopePerHour?.toPrecision(3)} ${series.unit}/h`;
-    const title =
-      r.verdict === 'leak'
-        ? `${series.name} grows steadily at ${rate}` + (r.timeToLimitSeconds !== null ? `: reaches the limit in ${formatDuration(r.timeToLimitSeconds)}` : '')
-        : r.verdict === 'plateau'
-          ? `${series.name} rose during warm-up and then levelled off (not a leak)`
-          : `${series.name} jumped to a new level without a slope (a step, not a leak)`;
-    const finding: Finding = {
-      kind: 'usage-trend',
-      severity,
-      title,
-      source,
+    ctx.sections.trends.push({ ...toTrendEntry(r, source, series.name, series.unit), role, timeAssumed: series.timeAssumed ?? false });
+    if (emitFinding === false) continue;
+    const finding = toTrendFinding(r, source, series.name, {
       space: role === 'user' ? 'user' : role === 'kernel' ? 'kernel' : 'unknown',
-      score: r.verdict === 'leak' ? 100 + Math.min(100, -Math.log10(Math.max(r.pValue ?? 1, 1e-100))) : 10,
-      evidence: [
-        {
-          source,
-          detail: `${r.reason} (${r.method})`,
-          values: {
-            slopePerHour: r.slopePerHour,
-            ci95Low: r.ci95?.[0] ?? null,
-            ci95High: r.ci95?.[1] ?? null,
-            pValue: r.pValue,
-            periodSeconds: r.period,
-            onset: r.onset,
-            timeToLimitSeconds: r.timeToLimitSeconds,
-            unit: series.unit,
-            points: r.points,
-          },
-        },
-      ],
-    };
-    ctx.findings.push(finding);
+      bytesPerUnit: bytesPerUnit(series.unit),
+      thresholds: ctx.options.alertThresholds,
+    });
+    if (finding) ctx.findings.push(finding);
   }
 }

@@ -22,12 +22,14 @@ import type { TraceRecord } from '../parsers/tracecmd/core.js';
 export interface ParallelTraceOptions {
   /** Worker threads (default 2). */
   workers?: number;
-  /** Target piece size in bytes (default 16 MiB). */
+  /** Target piece size in bytes (default 4 MiB). */
   pieceBytes?: number;
-  /** Pieces parsed ahead of the pairing (default = workers). */
+  /** Pieces parsed ahead of the pairing (default 1). */
   aheadPieces?: number;
   format?: 'trace-cmd' | 'ftrace';
   pairing?: PairingOptions;
+  /** Old-generation heap limit of each worker in MiB (default 64). */
+  workerHeapMb?: number;
 }
 
 export interface ParallelTraceResult {
@@ -128,17 +130,20 @@ function mergeDiagnostics(into: DiagnosticSummary, d: DiagnosticSummary, lineOff
 export async function pairTraceFileParallel(file: string, options: ParallelTraceOptions = {}): Promise<ParallelTraceResult> {
   const size = statSync(file).size;
   const workers = Math.max(1, options.workers ?? 2);
-  const points = splitPoints(file, size, options.pieceBytes ?? 16 * 1024 * 1024);
+  const points = splitPoints(file, size, options.pieceBytes ?? 4 * 1024 * 1024);
   const tasks: PieceTask[] = [];
   for (let i = 0; i + 1 < points.length; i++) tasks.push({ index: i, path: file, start: points[i], end: points[i + 1], format: options.format ?? 'trace-cmd' });
 
   const here = fileURLToPath(import.meta.url);
   const fromSource = here.endsWith('.ts');
   const workerFile = path.join(path.dirname(here), fromSource ? 'parallel-trace-worker.ts' : 'parallel-trace-worker.js');
+  // Small worker heaps: a worker holds one piece's records at a time; a tight limit makes V8
+  // collect instead of growing, which keeps the process RSS (three isolates) bounded.
+  const resourceLimits = { maxOldGenerationSizeMb: options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16 };
   const spawn = (): Worker =>
     fromSource
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); });`, { eval: true })
-      : new Worker(workerFile);
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); });`, { eval: true, resourceLimits })
+      : new Worker(workerFile, { resourceLimits });
 
   const pairer = new AllocationPairer({ source: file, ...options.pairing });
   const stats: ParseStats = { linesRead: 0, linesParsed: 0, linesSkipped: 0, linesDiagnosed: 0, skippedByReason: {}, records: 0, counters: {} };
@@ -150,7 +155,7 @@ export async function pairTraceFileParallel(file: string, options: ParallelTrace
   let lineOffset = 0;
   let errors = 0;
   let firstError: PieceResult['error'];
-  const ahead = options.aheadPieces ?? workers;
+  const ahead = options.aheadPieces ?? 1;
 
   const pairPiece = (p: PieceResult): void => {
     if (p.error) {

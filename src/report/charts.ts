@@ -422,21 +422,23 @@ const SITE_POINT_KEYS = ['timeline', 'outstandingSeries', 'outstandingOverTime',
 
 function siteCharts(report: Report, o: Required<z.output<typeof BuildChartsOptionsSchema>>): ChartSpec[] {
   const charts: ChartSpec[] = [];
+  // One chart per artefact: tools keep different time axes (epoch, seconds since start), which
+  // cannot share an x axis.
   const build = (title: string, unit: string, items: { label: string; obj: Loose; source: string }[]) => {
-    const layers: ChartLayer[] = [];
-    const notes: string[] = [];
-    const sources = new Set<string>();
+    const bySource = new Map<string, { layers: ChartLayer[]; notes: string[] }>();
     for (const it of items) {
-      if (layers.length >= o.topN) break;
       const pts = pointsFrom(it.obj, SITE_POINT_KEYS) ?? (Array.isArray(it.obj.t) ? readPoints(it.obj) : null);
       if (!pts || pts.t.length < 2) continue;
-      const d = dataLayer(it.label, pts.t, pts.v, o.maxPointsPerSeries, layers.length);
-      layers.push(d.layer);
-      if (d.note) notes.push(d.note);
-      sources.add(it.source);
+      let group = bySource.get(it.source);
+      if (!group) bySource.set(it.source, (group = { layers: [], notes: [] }));
+      if (group.layers.length >= o.topN) continue;
+      const d = dataLayer(it.label, pts.t, pts.v, o.maxPointsPerSeries, group.layers.length);
+      group.layers.push(d.layer);
+      if (d.note) group.notes.push(d.note);
     }
-    if (layers.length) {
-      charts.push({ id: `sites-${charts.length}`, group: 'sites', kind: 'line', title, unit, xEpoch: isEpochAxis(...layers.map((l) => l.t)), layers, markers: [], notes, source: [...sources].join(', ') });
+    for (const [source, { layers, notes }] of bySource) {
+      if (charts.length >= o.maxUsageCharts) break;
+      charts.push({ id: `sites-${charts.length}`, group: 'sites', kind: 'line', title, unit, xEpoch: isEpochAxis(...layers.map((l) => l.t)), layers, markers: [], notes, source });
     }
   };
   build(
@@ -449,7 +451,11 @@ function siteCharts(report: Report, o: Required<z.output<typeof BuildChartsOptio
     'bytes',
     [...report.stackGrowth]
       .sort((a, b) => (b.growthBytesPerSecond ?? -Infinity) - (a.growthBytesPerSecond ?? -Infinity))
-      .map((s) => ({ label: s.stack.length ? s.stack[0] + (s.stack.length > 1 ? ` ← ${s.stack[1]}` : '') : '(empty stack)', obj: s as Loose, source: s.source })),
+      .map((s) => {
+        const culprit = (s as Loose).culprit;
+        const label = typeof culprit === 'string' && culprit ? culprit : s.stack.length ? s.stack[0] + (s.stack.length > 1 ? ` ← ${s.stack[1]}` : '') : '(empty stack)';
+        return { label, obj: s as Loose, source: s.source };
+      }),
   );
   return charts;
 }

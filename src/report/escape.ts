@@ -73,7 +73,7 @@ const MD_SPECIAL = /[\\`*_[\]|~<]|&(?=[#A-Za-z0-9])/g;
 const MD_ENTITIES: Record<string, string> = { '<': '&lt;', '&': '&amp;' };
 /** A line start that CommonMark reads as a block (heading, list, quote, thematic break, list number). */
 const MD_BLOCK_START = /^[#+=>-]/;
-const MD_ORDERED_START = /^(\d{1,9})([.)])/;
+const MD_ORDERED_START = /^(\d{1,9})([.)])(?=\s|$)/;
 
 /**
  * Escapes capture text for Markdown inline content: Markdown punctuation is backslash-escaped,

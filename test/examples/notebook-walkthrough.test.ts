@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNotebook, notebookText, splitSections } from '../../examples/build-notebook.js';
@@ -101,7 +102,8 @@ describe('examples/notebook-walkthrough.ts run as a user would (tsx, from the re
     const own = JSON.parse(readFileSync(path.join(outDir, 'leak-anonpages-trend.vl.json'), 'utf8'));
     expect(own.$schema).toBe('https://vega.github.io/schema/vega-lite/v5.json');
     const layers = new Set(own.data.values.map((d: { layer: string }) => d.layer));
-    expect([...layers]).toEqual(['AnonPages', 'troughs (lower envelope)', 'fitted leak']);
+    expect([...layers]).toEqual(['AnonPages', 'troughs', 'fitted trend']);
+    expect(own.layer).toHaveLength(3);
     expect(own.data.values.filter((d: { layer: string }) => d.layer === 'AnonPages')).toHaveLength(379);
 
     expect(summary.leak.charts.length).toBeGreaterThan(0);
@@ -135,6 +137,82 @@ describe('examples/notebook-walkthrough.ipynb', () => {
     const cellLines = new Set(nb.cells.flatMap((c: { source: string[] }) => c.source.join('').split('\n')));
     const lost = script.split('\n').filter((l) => !l.startsWith('// %%') && l.trim() !== '' && l !== '//' && !cellLines.has(l) && !cellLines.has(l.slice(3)));
     expect(lost).toEqual([]);
+  });
+});
+
+describe('examples/README-notebook-section.md (the README section "Use in a notebook")', () => {
+  it('runs its TypeScript as written, in a stand-in for the Deno kernel, with the results its comments claim', async () => {
+    const markdown = readFileSync(path.join(ROOT, 'examples/README-notebook-section.md'), 'utf8');
+    const blocks = [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+    expect(blocks.length).toBeGreaterThan(0);
+    const dir = mkdtempSync(path.join(tmpdir(), 'memforensics-readme-'));
+    try {
+      const snippet = path.join(dir, 'snippet.mts');
+      const shown = path.join(dir, 'shown.json');
+      writeFileSync(snippet, blocks.join('\n'));
+      // A stand-in for the kernel's `Deno.jupyter.display`: records the MIME bundles it is given.
+      const stub = path.join(dir, 'deno-jupyter-stub.mjs');
+      writeFileSync(
+        stub,
+        `import { writeFileSync } from 'node:fs';
+const bundles = [];
+globalThis.Deno = { jupyter: { display: async (bundle, options) => { bundles.push({ types: Object.keys(bundle), raw: options?.raw === true, spec: bundle['application/vnd.vegalite.v5+json'] }); } } };
+process.on('exit', () => writeFileSync(${JSON.stringify(shown)}, JSON.stringify(bundles)));
+`,
+      );
+      const r = await run(process.execPath, ['--import', 'tsx', '--import', pathToFileURL(stub).href, snippet], { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 });
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[0]).toBe('379 snapshots, 0 diagnostics');
+      expect(lines[1]).toBe('AnonPages: leak, 49.4 MiB/min');
+      expect(lines[2]).toMatch(/^leak: Memory is leaking in user space: /);
+      const bundles = JSON.parse(readFileSync(shown, 'utf8')) as { types: string[]; raw: boolean; spec: { $schema: string; layer: unknown[] } }[];
+      expect(bundles.length).toBeGreaterThan(0);
+      for (const b of bundles) {
+        expect(b.types).toEqual(['application/vnd.vegalite.v5+json']);
+        expect(b.raw).toBe(true);
+        expect(b.spec.$schema).toBe('https://vega.github.io/schema/vega-lite/v5.json');
+        expect(b.spec.layer.length).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The lead pastes the section into README.md between `<!-- notebook:start -->` and `<!-- notebook:end -->`.
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const pasted = readme.slice(readme.indexOf('<!-- notebook:start -->') + '<!-- notebook:start -->'.length, readme.indexOf('<!-- notebook:end -->')).trim();
+describe.skipIf(!readme.includes('<!-- notebook:end -->') || pasted === '')('README.md "Use in a notebook"', () => {
+  it('is the tested section, word for word', () => {
+    expect(pasted).toBe(readFileSync(path.join(ROOT, 'examples/README-notebook-section.md'), 'utf8').trim());
+  });
+});
+
+describe('the entry points the examples import', () => {
+  it("map 'memforensics' and 'memforensics/node' to the same source files for tsx/tsc (tsconfig paths) and Deno (examples/deno.json)", () => {
+    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8'));
+    const deno = JSON.parse(readFileSync(path.join(ROOT, 'examples/deno.json'), 'utf8'));
+    const fromTs = Object.fromEntries(Object.entries(tsconfig.compilerOptions.paths as Record<string, string[]>).map(([k, [v]]) => [k, path.resolve(ROOT, v)]));
+    const fromDeno = Object.fromEntries(Object.entries(deno.imports as Record<string, string>).map(([k, v]) => [k, path.resolve(ROOT, 'examples', v)]));
+    expect(fromDeno).toEqual(fromTs);
+    expect(Object.keys(fromTs).sort()).toEqual(['memforensics', 'memforensics/node']);
+    for (const file of Object.values(fromTs)) expect(existsSync(file)).toBe(true);
+  });
+});
+
+// Deno is not a dependency: this runs only where `deno` is installed (the notebook's kernel).
+const denoVersion = await run('deno', ['--version']).then(
+  () => true,
+  () => false,
+);
+describe.skipIf(!denoVersion)('examples/notebook-walkthrough.ts under Deno (the notebook kernel runtime)', () => {
+  it('gives the same results as under Node', async () => {
+    const r = await run('deno', ['run', '-A', 'notebook-walkthrough.ts'], { cwd: path.join(ROOT, 'examples'), maxBuffer: 32 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+    const s = summaryOf(r.stdout);
+    expect(s.leak.anonPages.verdict).toBe('leak');
+    expect(Math.abs(s.leak.anonPages.mibPerMin - 49.3)).toBeLessThan(1);
+    expect(s.leak.report.verdict).toBe('leak');
+    expect(s.control.report.verdict).toBe('no-leak');
   });
 });
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCharts } from '../../src/report/charts.js';
 import { renderHtml } from '../../src/report/html.js';
 import type { Report } from '../../src/report/schema.js';
 import { fragmentationReport } from '../fixtures/reports/fragmentation.js';
@@ -96,6 +97,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
   }
 
   it('leak report: 57,600-point series drawn with its overlays; hover reads values', async () => {
+    expect(buildCharts(leakReport())).toHaveLength(6);
     const { page } = await checkReport('leak', leakReport(), 6);
     // The chart of the 57,600-point series answers the cursor: the legend shows the value under it.
     const plot = page.locator('figure[data-chart="0"] .u-over');
@@ -127,7 +129,8 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
         html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
         expect(html).not.toContain('Content-Security-Policy');
       }
-      const loaded = await checkReport(csp ? 'hostile' : 'hostile-nocsp', html, 11);
+      // Ten sites from ten sources: ten site charts, plus usage, stacks, fragmentation and OOM.
+      const loaded = await checkReport(csp ? 'hostile' : 'hostile-nocsp', html, buildCharts(hostileReport()).length);
       const state = await loaded.page.evaluate(() => ({
         pwned: (window as unknown as { __pwned?: unknown }).__pwned,
         scripts: document.scripts.length,

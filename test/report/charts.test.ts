@@ -143,3 +143,15 @@ describe('degrades on partial reports', () => {
     expect(usage[0].notes).toContain('The series itself is not in the report (only its trend).');
   });
 });
+
+describe('series without trends', () => {
+  it('each series is drawn on its own, with the assumed-time note', () => {
+    const report = leakReport();
+    report.trends = [];
+    report.series[1] = { ...report.series[1], timeAssumed: true };
+    const series = buildCharts(report).filter((c) => c.group === 'series');
+    expect(series.map((c) => c.title)).toEqual(['used', 'kmalloc-64', 'dentry', 'filp']);
+    expect(series[1].notes).toContain('The time axis is assumed (no timestamps in the capture: a sampling interval was used).');
+    expect(series[0].layers[0].t).toHaveLength(LEAK_POINTS);
+  });
+});

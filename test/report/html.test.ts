@@ -4,6 +4,7 @@ import { buildCharts } from '../../src/report/charts.js';
 import { escapeHtml } from '../../src/report/escape.js';
 import { REPORT_CSP, renderHtml } from '../../src/report/html.js';
 import { REPORT_SCRIPT, REPORT_STYLE } from '../../src/report/html/assets.generated.js';
+import { emptyReport } from '../fixtures/reports/common.js';
 import { fragmentationReport } from '../fixtures/reports/fragmentation.js';
 import { hostileReport, PAYLOADS } from '../fixtures/reports/hostile.js';
 import { leakReport } from '../fixtures/reports/leak.js';
@@ -87,6 +88,16 @@ describe('renderHtml', () => {
     expect(frag).toContain('<section id="fragmentation"><h2>Fragmentation</h2>');
     expect(frag).toContain('<td class="num">0.040 → 0.246 → 0.030</td>');
     expect(frag).toContain('<li><code>echo 1 &gt; /proc/sys/vm/compact_memory, then one more snapshot of /proc/buddyinfo</code></li>');
+  });
+});
+
+describe('renderHtml on an empty report', () => {
+  it('renders the verdict, no charts, no tables', () => {
+    const html = renderHtml(emptyReport());
+    expect(html).toContain('<p class="summary">Nothing analysed.</p>');
+    expect(html).not.toContain('<figure');
+    expect(html).not.toContain('<table');
+    expect(html).toContain('<p class="muted">No findings.</p>');
   });
 });
 

@@ -1,1 +1,2 @@
 export * from './pairAllocations.js';
+export * from './consumer.js';

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Finding } from '../../core/models.js';
 import type { TrendEntrySchema } from '../../report/schema.js';
 import type { LeakTrendResult } from './detectLeakTrend.js';
+import { formatBytes, formatDuration } from '../../core/text.js';
+import { gradeLeak, type AlertThresholds } from '../alerts.js';
 
 /** A report `trends` entry (src/report/schema.ts TrendEntrySchema) plus the chart fields. */
 export type TrendEntry = z.infer<typeof TrendEntrySchema> & LeakTrendResult;
@@ -16,47 +18,57 @@ export function toTrendEntry(result: LeakTrendResult, source: string, series: st
   return { ...result, source, series, unit: result.unit ?? unit };
 }
 
-function human(seconds: number): string {
-  if (seconds < 120) return `${seconds.toFixed(0)} s`;
-  if (seconds < 7200) return `${(seconds / 60).toFixed(0)} min`;
-  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86400).toFixed(1)} days`;
+export interface TrendFindingOptions {
+  /** Where the series' memory lives (user: AnonPages/RSS; kernel: Slab/SUnreclaim). */
+  space?: 'kernel' | 'user' | 'unknown';
+  /** Bytes per unit of the series (1024 for kB), to grade by bytes; null for non-memory units. */
+  bytesPerUnit?: number | null;
+  thresholds?: Partial<AlertThresholds>;
 }
 
 /**
- * A `usage-trend` finding for a leaking series (null for any other verdict). Critical when the
- * projected time to the limit is under a day, else a warning.
+ * A `usage-trend` finding: graded by the alert rules for a leak (alerts.ts), info for a warm-up
+ * plateau or a step (reported so nobody mistakes them for leaks), null otherwise.
  * @example
- * const f = toTrendFinding(detectLeakTrend(series, { limit }), 'rss.txt', 'rss');
+ * const f = toTrendFinding(detectLeakTrend(series, { limit }), 'rss.txt', 'rss', { bytesPerUnit: 1024 });
  */
-export function toTrendFinding(result: LeakTrendResult, source: string, series: string): Finding | null {
-  if (result.verdict !== 'leak' || result.slopePerHour === null) return null;
+export function toTrendFinding(result: LeakTrendResult, source: string, series: string, options: TrendFindingOptions = {}): Finding | null {
+  if (result.verdict !== 'leak' && result.verdict !== 'plateau' && result.verdict !== 'step') return null;
   const unit = result.unit ?? '';
+  const perUnit = options.bytesPerUnit ?? null;
+  const bytesPerHour = perUnit !== null && result.slopePerHour !== null ? result.slopePerHour * perUnit : null;
+  const limitBytes = perUnit !== null && result.limit !== null ? result.limit * perUnit : null;
   const ttl = result.timeToLimitSeconds;
-  const severity = ttl !== null && ttl < 86400 ? 'critical' : 'warning';
-  const rate = `${result.slopePerHour.toPrecision(3)} ${unit}/h`;
+  const severity =
+    result.verdict === 'leak' ? gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: ttl, limitBytes }, options.thresholds) : 'info';
+  const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${result.slopePerHour?.toPrecision(3)} ${unit}/h`;
   const title =
-    `${series} grows ${rate}` + (ttl !== null ? `; reaches the limit in ~${human(ttl)}` : '') + (result.onset !== null && !result.onsetAtStart ? ` (since t=${result.onset})` : '');
+    result.verdict === 'leak'
+      ? `${series} grows steadily at ${rate}` + (ttl !== null ? `: reaches the limit in ${formatDuration(ttl)}` : '')
+      : result.verdict === 'plateau'
+        ? `${series} rose during warm-up and then levelled off (not a leak)`
+        : `${series} jumped to a new level without a slope (a step, not a leak)`;
   return {
     kind: 'usage-trend',
     severity,
     title,
     source,
-    score: result.pValue !== null ? Math.min(10, -Math.log10(Math.max(result.pValue, 1e-10))) : undefined,
-    space: 'unknown',
+    space: options.space ?? 'unknown',
+    score: result.verdict === 'leak' ? 100 + Math.min(100, -Math.log10(Math.max(result.pValue ?? 1, 1e-100))) : 10,
     evidence: [
       {
         source,
-        detail: `${result.reason}; ${result.method}`,
+        detail: `${result.reason} (${result.method})`,
         values: {
           slopePerHour: result.slopePerHour,
           ci95Low: result.ci95?.[0] ?? null,
           ci95High: result.ci95?.[1] ?? null,
           pValue: result.pValue,
-          period: result.period,
+          periodSeconds: result.period,
           onset: result.onset,
           timeToLimitSeconds: ttl,
           unit,
+          points: result.points,
         },
       },
     ],

@@ -198,7 +198,7 @@ function createCore(options: Partial<VmstatOptions>): ParserCore<VmstatRecord> {
       const stamp = `${f[columns.length]} ${f[columns.length + 1]}`;
       const t = parseTimeValue(stamp);
       // Reject out-of-range fields (month 13, hour 99) that Date.UTC would silently roll over.
-      if (t === null || new Date(t * 1000).toISOString().slice(0, 19) !== stamp.replace(' ', 'T')) {
+      if (t === null || !(Math.abs(t) < 8.64e12) || new Date(t * 1000).toISOString().slice(0, 19) !== stamp.replace(' ', 'T')) {
         sampleIndex--;
         emit.diagnostic('unrecognized-line', 'vmstat -t row with an unreadable timestamp', { excerpt: text });
         return;

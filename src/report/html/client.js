@@ -125,13 +125,27 @@
       ax.values = utcTicks;
       ax.size = 48;
     } else {
+      // Seconds since the start: ticks at round durations.
+      ax.incrs = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
       ax.values = function (u, splits) { return splits.map(function (s) { return s == null ? '' : fmtDur(s); }); };
     }
     return ax;
   }
 
-  function yAxis(fmt) {
+  /** Tick steps for sizes at round binary values (16 KiB, 256 MiB...), in the series' unit. */
+  function byteIncrs(unit) {
+    var scale = BYTES[String(unit || '').toLowerCase()];
+    if (!scale) return undefined;
+    var out = [];
+    for (var k = 0; k <= 5; k++) {
+      for (var m = 1; m < 1024; m *= 2) out.push((m * Math.pow(1024, k)) / scale);
+    }
+    return out.filter(function (x) { return x >= 1 / 1024; });
+  }
+
+  function yAxis(fmt, unit) {
     return {
+      incrs: byteIncrs(unit),
       stroke: '#444',
       grid: { stroke: '#eee' },
       ticks: { stroke: '#ddd' },
@@ -221,7 +235,8 @@
         width: st.width,
         spanGaps: true,
         value: function (u, v) { return v == null ? '–' : fmt(v); },
-        points: st.points ? { show: true, size: st.points, stroke: stroke, fill: stroke } : { show: false }
+        // Data lines: uPlot's default shows the points only when they are few enough to see.
+        points: st.points ? { show: true, size: st.points, stroke: stroke, fill: stroke } : l.role === 'data' ? { size: 5 } : { show: false }
       };
       if (st.dash) s.dash = st.dash;
       if (l.role === 'points') s.paths = function () { return null; };
@@ -238,7 +253,7 @@
       series: series,
       bands: bands,
       scales: { x: xScale(chart, chart.markers), y: yScale },
-      axes: [xAxis(chart), yAxis(fmt)],
+      axes: [xAxis(chart), yAxis(fmt, chart.unit)],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       hooks: { draw: [drawMarkers(chart.markers)] }

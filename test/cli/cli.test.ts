@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ReportSchema } from '../../src/report/schema.js';
+import { ROOT, SAMPLES } from '../helpers/samples.js';
+
+const run = promisify(execFile);
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const CLI = path.join(ROOT, 'src/cli/main.ts');
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    // One thread: worker start-up under tsx costs more than these small folders take to parse.
+    const jobs = args[0] === 'analyze' && !args.includes('--jobs') ? ['--jobs', '1'] : [];
+    const { stdout, stderr } = await run(TSX, [CLI, ...args, ...jobs], { cwd: ROOT, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const D3 = path.join(SAMPLES, 'captures/D3_userspace');
+
+describe('memforensics CLI', () => {
+  it('analyze --json prints a valid report, one artefact per file with its format', async () => {
+    const r = await cli('analyze', D3, '--json', '--quiet', '--jobs', '2');
+    expect(r.code).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(r.stdout));
+    expect(report.artefacts.map((a) => [path.basename(a.path), a.format])).toEqual([
+      ['asan.txt', 'lsan'],
+      ['bpftrace.txt', 'bpftrace'],
+      ['memleak.txt', 'bcc-memleak'],
+      ['memleak_a.txt', 'bcc-memleak'],
+      ['rss.txt', 'rss'],
+      ['valgrind.txt', 'valgrind'],
+    ]);
+    expect(report.verdict.kind).toBe('leak');
+  });
+
+  it('prints Markdown by default and writes the HTML, Markdown and JSON reports', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-cli-'));
+    const r = await cli('analyze', D3, '--out-dir', dir, '--html', path.join(dir, 'x.html'), '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('# memforensics');
+    for (const f of ['report.json', 'report.md', 'report.html', 'x.html']) expect(existsSync(path.join(dir, f)), f).toBe(true);
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('<!DOCTYPE html>');
+  });
+
+  it('--fail-on gates CI with exit code 3', async () => {
+    expect((await cli('analyze', D3, '--fail-on', 'warning', '--quiet')).code).toBe(3);
+    expect((await cli('analyze', path.join(SAMPLES, 'captures/D4_control'), '--fail-on', 'warning', '--quiet')).code).toBe(0);
+  });
+
+  it('--baseline compares before and after a fix', async () => {
+    const r = await cli('analyze', path.join(SAMPLES, 'captures/D4_control'), '--baseline', path.join(SAMPLES, 'captures/D4_leak'), '--json', '--quiet');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.comparison.fixHolds).toBe(true);
+    expect(report.comparison.gone).toBeGreaterThan(0);
+  });
+
+  it('lists unreadable and unplaceable files with an error and goes on', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-cli-'));
+    writeFileSync(path.join(dir, 'notes.txt'), 'hello\nworld\n');
+    writeFileSync(path.join(dir, 'empty.txt'), '');
+    writeFileSync(path.join(dir, 'meminfo.txt'), readFileSync(path.join(SAMPLES, 'public/meminfo/al2023-6.1-ec2-first30-lines.txt')));
+    const r = await cli('analyze', dir, path.join(dir, 'missing.txt'), '--json', '--quiet');
+    expect(r.code).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(r.stdout));
+    const byName = Object.fromEntries(report.artefacts.map((a) => [path.basename(a.path), a]));
+    expect(byName['notes.txt'].error?.code).toBe('UNRECOGNIZED_FORMAT');
+    expect(byName['empty.txt'].error?.code).toBe('EMPTY_INPUT');
+    expect(byName['missing.txt'].error?.code).toBe('UNREADABLE');
+    expect(byName['meminfo.txt'].format).toBe('meminfo');
+  });
+
+  it('--format forces a parser; bad options exit 1 with a clear message', async () => {
+    const forced = await cli('analyze', path.join(SAMPLES, 'captures/D3_userspace/rss.txt'), '--format', 'csv', '--json', '--quiet');
+    expect(JSON.parse(forced.stdout).artefacts[0].detection.method).toBe('forced');
+    const bad = await cli('analyze', D3, '--format', 'nope');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("unknown format 'nope'");
+    const limit = await cli('analyze', D3, '--limit', 'lots');
+    expect(limit.code).toBe(1);
+    expect(limit.stderr).toContain('--limit');
+    const none = await cli('analyze', path.join(SAMPLES, 'nowhere'));
+    expect(none.code).toBe(1);
+  });
+
+  it('detect names each file\'s format and reason', async () => {
+    const r = await cli('detect', path.join(SAMPLES, 'captures/D5_fragmentation'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/buddyinfo\.txt\tbuddyinfo\t/);
+    expect(r.stdout).toMatch(/unusable_index\.txt\textfrag-unusable\t/);
+  });
+});
