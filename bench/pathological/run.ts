@@ -20,6 +20,10 @@
  *  - absolute: 10 MB hostile text within 5 s, 100,000 frames within 5 s, a million keys within 20 s;
  *  - peak RSS within 1.5 GiB (inputs of up to ~130 MB are held as strings by the harness itself).
  * A failed budget is re-measured once before it counts (the machine is shared).
+ *
+ * First, every audited regular expression (bench/pathological/regex-audit.ts) runs on its
+ * adversarial input at 5 and 10 MB in this process: budget 1 CPU s at 10 MB and the same x2.5
+ * scaling rule; a pattern with nested quantifiers fails outright.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { allCases, type PathologicalCase } from './inputs.js';
+import { applyAudited, hasNestedQuantifier, REGEX_AUDIT } from './regex-audit.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = '/tmp/memforensics-bench-pathological';
@@ -37,6 +42,49 @@ const RATIO_FLOOR_S = 0.25;
 const BUDGET_S = { chars: 5, frames: 5, keys: 20 } as const;
 const RSS_MAX_MB = 1536;
 const DIAG_CHARS_MAX = 2000;
+const REGEX_BUDGET_S = 1;
+const REGEX_SIZE = 10 * 1024 * 1024;
+
+function cpuSeconds(f: () => unknown): number {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+}
+
+/** Times each audited regex on its attack input; returns Markdown rows and the failures. */
+function regexTable(): { rows: string[]; failures: number } {
+  const rows = ['| file | regex | use | attack (10 MiB) | CPU s (5 MiB) | CPU s (10 MiB) | x for 2x size | verdict | why linear |', '|---|---|---|---|---:|---:|---:|---|---|'];
+  let failures = 0;
+  for (const e of REGEX_AUDIT) {
+    const measure = (): [number, number] => {
+      const half = e.attack(REGEX_SIZE / 2);
+      const full = e.attack(REGEX_SIZE);
+      applyAudited(e, e.attack(4096)); // warm-up
+      return [cpuSeconds(() => applyAudited(e, half)), cpuSeconds(() => applyAudited(e, full))];
+    };
+    const judge = ([h, f]: [number, number]): string[] => {
+      const p: string[] = [];
+      if (hasNestedQuantifier(e.regex.source)) p.push('nested quantifiers');
+      if (f > REGEX_BUDGET_S) p.push(`over budget: ${f.toFixed(3)} s`);
+      if (f >= 0.05 && f / Math.max(h, 1e-6) > RATIO_MAX) p.push(`super-linear: x${(f / h).toFixed(2)}`);
+      return p;
+    };
+    let m = measure();
+    let problems = judge(m);
+    if (problems.length > 0) {
+      m = measure();
+      problems = judge(m);
+    }
+    if (problems.length > 0) failures++;
+    const sample = JSON.stringify(e.attack(24)).slice(1, -1);
+    process.stderr.write(`regex ${e.literal.padEnd(26)} ${m[1].toFixed(4)} s  ${problems.join('; ') || 'ok'}\n`);
+    rows.push(
+      `| ${e.file} | \`${e.literal.replaceAll('|', '\\|')}\` | ${e.use} | \`${sample.replaceAll('|', '\\|')}...\` | ${m[0].toFixed(4)} | ${m[1].toFixed(4)} | ${(m[1] / Math.max(m[0], 1e-6)).toFixed(2)} | ${problems.length ? `**FAIL** ${problems.join('; ')}` : 'ok'} | ${e.why} |`,
+    );
+  }
+  return { rows, failures };
+}
 
 interface Measure {
   format: string;
@@ -118,6 +166,7 @@ async function main(): Promise<void> {
   await build({ entryPoints: { child: path.join(here, 'child.ts') }, bundle: true, platform: 'node', format: 'esm', outdir: outDir, logLevel: 'warning' });
   writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}\n');
 
+  const rx = formats || only ? { rows: [], failures: 0 } : regexTable();
   const cases = allCases().filter((c) => (!formats || formats.includes(c.format)) && (!only || c.name === only));
   const rows: Row[] = [];
   const t0 = performance.now();
@@ -154,8 +203,9 @@ async function main(): Promise<void> {
   }
   const failed = rows.filter((r) => r.problems.length > 0);
   out.push('', `${rows.length} measurements, ${failed.length} over budget.`);
+  if (rx.rows.length > 0) out.push('', `Regular expressions (${REGEX_AUDIT.length} audited; ${rx.failures} over budget):`, '', ...rx.rows);
   process.stdout.write(out.join('\n') + '\n');
-  process.exitCode = failed.length > 0 ? 1 : 0;
+  process.exitCode = failed.length + rx.failures > 0 ? 1 : 0;
 }
 
 main().catch((e: unknown) => {

@@ -124,6 +124,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
     includeTracer: values['include-tracer'],
     allSeries: values['all-series'],
     onProgress: tty && jobs === 1 ? progressLine() : undefined,
+    onFile: tty ? (file, index, count) => process.stderr.write(`\r\x1b[K[${index + 1}/${count}] ${path.basename(file)}`) : undefined,
     jobs,
   };
 

@@ -64,7 +64,10 @@ function isStackContinuation(line: string): boolean {
   return t.startsWith('=>') || line.includes('kernel_stack:') || line.includes('user_stack:') || line.includes('<stack trace') || line.includes('<user stack');
 }
 
-/** Offsets where pieces start: line starts that open an event (not a stack block). */
+/**
+ * Offsets where pieces start: line starts that open an event (not a stack block), plus the size.
+ * @example splitPoints('/tmp/trace.txt', statSync('/tmp/trace.txt').size, 4 << 20) // [0, 4194412, ..., size]
+ */
 export function splitPoints(file: string, size: number, pieceBytes: number): number[] {
   const points = [0];
   if (size <= pieceBytes) return [0, size];

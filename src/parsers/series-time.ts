@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classifyFramingLine } from '../core/framing.js';
 import type { Emit } from '../core/parser.js';
 
 /** Options shared by every snapshot-series parser: how to build a time axis when the file has none. */
@@ -52,4 +53,29 @@ export class SeriesClock {
     }
     return { time, assumed };
   }
+}
+
+/**
+ * Handles a line that capture loops put between snapshots (`===`, a blank line, an epoch or `date`
+ * line): ends the snapshot being assembled, stamps the next one, and accounts the line as skipped.
+ * Returns false when the line is not framing, so the caller parses it.
+ */
+export function handleFramingLine(
+  text: string,
+  emit: Emit<unknown>,
+  clock: SeriesClock,
+  nextIndex: number,
+  endSnapshot: () => void,
+): boolean {
+  const framing = classifyFramingLine(text);
+  if (!framing) return false;
+  if (framing.kind === 'timestamp') {
+    endSnapshot();
+    clock.stamp(framing.time, nextIndex);
+    emit.skip('timestamp');
+  } else {
+    if (framing.kind === 'separator') endSnapshot();
+    emit.skip(framing.kind);
+  }
+  return true;
 }

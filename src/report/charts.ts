@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Report } from './schema.js';
 import { visibleText } from './escape.js';
-import { EPOCH_THRESHOLD, formatDuration } from './format.js';
+import { EPOCH_THRESHOLD, formatDuration, formatNumber } from './format.js';
 
 /**
  * The chart model: which charts a report has and what each draws, independent of the drawing
@@ -303,7 +303,7 @@ export function trendOverlays(entry: TrendEntry, series: SeriesEntry | undefined
   if (tHit !== null) markers.push({ x: tHit, label: ttl !== null && Number.isFinite(ttl) ? `limit reached (+${formatDuration(ttl)})` : 'limit reached', role: 'time-to-limit' });
   // An onset that is just the start of the data says nothing: no marker.
   if (entry.onset !== null && e.onsetAtStart !== true) markers.push({ x: entry.onset, label: 'onset', role: 'onset' });
-  if (ttl !== null && limit === null) notes.push('The limit itself is not in the report: the projection is not drawn.');
+  if (ttl !== null && limit === null && !projection) notes.push('The limit itself is not in the report: the projection is not drawn.');
   return { layers, markers, notes };
 }
 
@@ -317,7 +317,7 @@ function isEpochAxis(...ts: (readonly number[])[]): boolean {
 
 function dataLayer(label: string, t: readonly number[], v: readonly number[], maxPoints: number, color?: number): { layer: ChartLayer; note: string | null } {
   const d = decimate(t, v, maxPoints);
-  const note = d.t.length < Math.min(t.length, v.length) ? `${label}: ${t.length.toLocaleString('en-US')} points shown as ${d.t.length.toLocaleString('en-US')} (minimum and maximum of each interval kept) to keep the page responsive.` : null;
+  const note = d.t.length < Math.min(t.length, v.length) ? `${label}: ${formatNumber(t.length)} points shown as ${formatNumber(d.t.length)} (minimum and maximum of each interval kept) to keep the page responsive.` : null;
   return { layer: { label, role: 'data', t: d.t, v: d.v, ...(color !== undefined ? { color } : {}) }, note };
 }
 
@@ -390,7 +390,7 @@ function usageCharts(report: Report, o: Required<z.output<typeof BuildChartsOpti
         layers: hl,
         markers: ov.markers,
         notes: [
-          `The upper envelope extrapolated at the fitted rate reaches the limit ${ttl !== null ? `in ${formatDuration(ttl)} after the last sample` : 'after the end of the data'}${isObj((entry as Loose).timeToLimitCi) || Array.isArray((entry as Loose).timeToLimitCi) ? ` (95 % interval ${ciText((entry as Loose).timeToLimitCi)})` : ''}.`,
+          `The upper envelope extrapolated at the fitted rate reaches the limit ${ttl !== null ? `in ${formatDuration(ttl)} after the last sample` : 'after the end of the data'}${Array.isArray((entry as Loose).timeToLimitCi) ? ` (95 % interval ${ciText((entry as Loose).timeToLimitCi)})` : ''}.`,
         ],
         source: entry.source,
       });
@@ -587,7 +587,7 @@ function toRows(x: unknown, n: number): (number | null)[][] {
   // Rows per order ([order][snapshot], the fragmentation analysis' shape) unless the outer array
   // clearly runs over snapshots (per-snapshot arrays indexed by order, the BuddyZone shape).
   if (matrix.length === n && n > 0 && matrix[0].length !== n) {
-    const orders = Math.max(...matrix.map((r) => r.length));
+    const orders = matrix.reduce((m, r) => Math.max(m, r.length), 0);
     return Array.from({ length: orders }, (_, order) => matrix.map((r) => r[order] ?? null));
   }
   return matrix;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { classifyFramingLine } from '../../core/framing.js';
 import { frontEnds, type Emit, type ParserCore, type ParserDefinition } from '../../core/parser.js';
 import { fields, parseUInt } from '../../core/text.js';
-import { SeriesClock, SeriesTimeOptionsSchema } from '../series-time.js';
+import { SeriesClock, SeriesTimeOptionsSchema, handleFramingLine } from '../series-time.js';
 import { headZoneLines, isShellLine, parseZoneLine } from './zone-series.js';
 
 /**
@@ -212,18 +211,7 @@ function createCore(options: Partial<PagetypeinfoOptions>): ParserCore<Pagetypei
         emit.diagnostic('unrecognized-line', 'zone line outside the free-pages matrix and the block tables', { excerpt: text });
         return;
       }
-      const framing = classifyFramingLine(text);
-      if (framing) {
-        if (framing.kind === 'timestamp') {
-          flush(emit, false);
-          clock.stamp(framing.time, index);
-          emit.skip('timestamp');
-        } else {
-          if (framing.kind === 'separator') flush(emit, false);
-          emit.skip(framing.kind);
-        }
-        return;
-      }
+      if (handleFramingLine(text, emit, clock, index, () => flush(emit, false))) return;
       if (isShellLine(text)) {
         emit.diagnostic('foreign-line', 'shell prompt or command line in the capture; skipped', { excerpt: text });
         emit.skip('foreign');

@@ -1,8 +1,7 @@
 import type { DiagnosticCode } from '../../core/diagnostic-codes.js';
-import { classifyFramingLine } from '../../core/framing.js';
 import type { Emit, ParserCore } from '../../core/parser.js';
 import { fields, parseUInt } from '../../core/text.js';
-import { SeriesClock, type SeriesTimeOptions } from '../series-time.js';
+import { SeriesClock, type SeriesTimeOptions, handleFramingLine } from '../series-time.js';
 
 /**
  * Shared machinery of the per-zone /proc and debugfs tables (buddyinfo, extfrag/unusable_index,
@@ -130,18 +129,7 @@ export function createZoneSeriesCore<Z extends { node: number; zone: string }>(
         snap.zones.push(r.zone);
         return;
       }
-      const framing = classifyFramingLine(text);
-      if (framing) {
-        if (framing.kind === 'timestamp') {
-          flush(emit, false);
-          clock.stamp(framing.time, index);
-          emit.skip('timestamp');
-        } else {
-          if (framing.kind === 'separator') flush(emit, false);
-          emit.skip(framing.kind);
-        }
-        return;
-      }
+      if (handleFramingLine(text, emit, clock, index, () => flush(emit, false))) return;
       if (onOtherLine?.(text, emit)) return;
       if (isShellLine(text)) {
         emit.diagnostic('foreign-line', 'shell prompt or command line in the capture; skipped', { excerpt: text });

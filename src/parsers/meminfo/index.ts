@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { classifyFramingLine } from '../../core/framing.js';
 import type { TimeSeries } from '../../core/models.js';
 import { frontEnds, type ParserCore, type ParserDefinition } from '../../core/parser.js';
 import { parseUInt } from '../../core/text.js';
-import { SeriesTimeOptionsSchema, SeriesClock } from '../series-time.js';
+import { SeriesTimeOptionsSchema, SeriesClock, handleFramingLine } from '../series-time.js';
 
 /**
  * /proc/meminfo, one dump or a series of dumps (separated by `===`, blank lines, epoch or `date`
@@ -78,18 +77,7 @@ function createCore(options: Partial<MeminfoOptions>): ParserCore<MeminfoSnapsho
         else current.counts[f.key] = f.value;
         return;
       }
-      const framing = classifyFramingLine(text);
-      if (framing) {
-        if (framing.kind === 'timestamp') {
-          flush(emit, false);
-          clock.stamp(framing.time, index);
-          emit.skip('timestamp');
-        } else {
-          if (framing.kind === 'separator') flush(emit, false);
-          emit.skip(framing.kind);
-        }
-        return;
-      }
+      if (handleFramingLine(text, emit, clock, index, () => flush(emit, false))) return;
       const trimmed = text.trim();
       // Linux 2.4 printed a byte-unit table before the kB lines; the kB lines carry the same data.
       if (trimmed.startsWith('total:') || trimmed.startsWith('Mem:') || trimmed.startsWith('Swap:')) {

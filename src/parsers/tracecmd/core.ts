@@ -95,6 +95,7 @@ const COUNT_KEYS = new Map<string, string>(TRACE_EVENT_KINDS.map((k) => [k, `eve
  * A copy of `s` that does not share memory with the line it was cut from. V8 slices point into
  * their parent string, so one kept slice pins a whole input chunk: every string that outlives
  * its line (stack frames, names, excerpts) goes through here.
+ * @example detach(line.slice(10, 20)) // same text, its own memory
  */
 export function detach(s: string): string {
   return s.length === 0 ? '' : (' ' + s).slice(1);
@@ -537,7 +538,10 @@ function frameSymbol(f: string): string {
 }
 
 /**
- * Creates the push-style core shared by both parser definitions.
+ * Creates the push-style core shared by both parser definitions (and the byte front end).
+ * @example
+ * const core = createTraceCore({ stacks: true });
+ * core.line('  a-1 [000] 1.0: kfree: call_site=f ptr=0x1', 1, emit);
  */
 export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore {
   const keepStacks = options.stacks ?? true;
