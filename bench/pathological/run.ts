@@ -1,7 +1,7 @@
 /**
  * Pathological input in linear time (issue 9): every registered parser against hostile input.
  *
- *   npx tsx bench/pathological/run.ts [--format F[,F..]] [--case NAME] [--scale 1] [--chunk 65536] [--markdown]
+ *   npx tsx bench/pathological/run.ts [--format F[,F..]] [--case NAME] [--scale 1] [--chunk 65536] [--regex-only]
  *
  * Per format (bench/pathological/inputs.ts): a 10 MB single line (bare, behind a plausible
  * prefix, and split into millions of tokens), 100,000 stack frames under one event, a million
@@ -167,7 +167,8 @@ async function main(): Promise<void> {
   writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}\n');
 
   const rx = formats || only ? { rows: [], failures: 0 } : regexTable();
-  const cases = allCases().filter((c) => (!formats || formats.includes(c.format)) && (!only || c.name === only));
+  const regexOnly = process.argv.includes('--regex-only');
+  const cases = allCases().filter((c) => !regexOnly && (!formats || formats.includes(c.format)) && (!only || c.name === only));
   const rows: Row[] = [];
   const t0 = performance.now();
   for (const c of cases) {

@@ -33,6 +33,8 @@ export const AnalyzeOptionsSchema = z.object({
   includeTracer: z.boolean().optional(),
   /** Keep every extracted series in the report (default: only the ones analysed for trends). */
   allSeries: z.boolean().optional(),
+  /** Snapshots kept per long series (slabinfo, buddyinfo) while streaming from files (default 2048). */
+  maxSnapshots: z.number().int().min(16).optional(),
   /** Thresholds of the graded alerts (see alerts.ts). */
   alertThresholds: AlertThresholdsSchema.partial().optional(),
 });

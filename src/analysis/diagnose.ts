@@ -111,7 +111,7 @@ function groupsOf(artefacts: readonly ParsedArtefact[]): GroupData[] {
     if (!a.result || !a.format) continue;
     const folder = folderOf(a.path);
     const g = groups.get(folder) ?? { folder };
-    const entry = { path: a.path, records: a.result.records as never[] };
+    const entry = { path: a.path, records: ((a.streamed?.snapshots as unknown[] | undefined) ?? a.result.records) as never[] };
     if (a.format === 'buddyinfo') g.buddyinfo ??= entry;
     else if (a.format === 'meminfo') g.meminfo ??= entry;
     else if (a.format === 'pagetypeinfo') g.pagetypeinfo ??= entry;

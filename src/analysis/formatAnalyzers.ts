@@ -35,8 +35,10 @@ const MEMINFO_USAGE_FIELDS: Record<string, UsageRole> = {
   VmallocUsed: 'kernel',
 };
 
+/** The artefact's records, or the bounded subsample kept while streaming a long series. */
 function records<T>(a: ParsedArtefact): T[] {
-  return (a.result?.records ?? []) as T[];
+  const streamed = a.streamed?.snapshots as T[] | undefined;
+  return streamed ?? ((a.result?.records ?? []) as T[]);
 }
 
 function pushSeries(ctx: AnalysisContext, source: string, s: TimeSeries): void {

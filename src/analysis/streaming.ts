@@ -2,6 +2,10 @@ import type { FormatId, ParseResult } from '../core/parser.js';
 import type { TraceRecord } from '../parsers/tracecmd/index.js';
 import type { AnalyzeOptions } from './analyze.js';
 import { AllocationPairer } from './pairing/index.js';
+import { SnapshotDecimator } from './snapshotDecimator.js';
+
+/** Snapshot series whose records are large enough to decimate while streaming. */
+const DECIMATED_FORMATS = new Set<FormatId>(['slabinfo', 'slabtop', 'buddyinfo', 'pagetypeinfo']);
 
 /**
  * A consumer that analyses records while they stream out of the parser, so a multi-gigabyte
@@ -20,6 +24,15 @@ export interface StreamingConsumer {
  * await parseAsync(traceCmdParser, chunks, { onRecord: consumer.onRecord });
  */
 export function streamingConsumerFor(format: FormatId, source: string, options: AnalyzeOptions): StreamingConsumer | undefined {
+  if (DECIMATED_FORMATS.has(format)) {
+    // A 16-hour 1 Hz slabinfo series is 57,600 snapshots of ~200 caches: keep an evenly spaced,
+    // bounded subsample (always with the last snapshot) instead of every record.
+    const decimator = new SnapshotDecimator<unknown>({ max: options.maxSnapshots ?? 2048 });
+    return {
+      onRecord: (record) => decimator.push(record),
+      finish: () => ({ snapshots: decimator.snapshots(), snapshotsSeen: decimator.seen, snapshotStride: decimator.stride }),
+    };
+  }
   if (format !== 'trace-cmd' && format !== 'ftrace') return undefined;
   const pairer = new AllocationPairer({ source, includeTracer: options.includeTracer });
   return {

@@ -484,13 +484,16 @@ function slabCharts(report: Report, o: Required<z.output<typeof BuildChartsOptio
       }
     }
     if (!pts || pts.t.length < 2) continue;
-    const d = dataLayer(entry.cache, pts.t, pts.v, o.maxPointsPerSeries, layers.length);
+    // Growth since the first snapshot: a 20 MiB dentry cache would flatten a filp cache that leaks.
+    const first = pts.v[0];
+    const d = dataLayer(entry.cache, pts.t, pts.v.map((x) => x - first), o.maxPointsPerSeries, layers.length);
     layers.push(d.layer);
     if (d.note) notes.push(d.note);
     sources.add(entry.source);
   }
   if (!layers.length) return [];
-  return [{ id: 'slab-0', group: 'slab', kind: 'line', title: `Slab caches that grow (top ${layers.length})`, unit, xEpoch: isEpochAxis(...layers.map((l) => l.t)), layers, markers: [], notes, source: [...sources].join(', ') }];
+  notes.unshift('Each cache relative to its size in the first snapshot (start, peak and end sizes are in the table).');
+  return [{ id: 'slab-0', group: 'slab', kind: 'line', title: `Slab caches that grow (top ${layers.length}): growth since the first snapshot`, unit, xEpoch: isEpochAxis(...layers.map((l) => l.t)), layers, markers: [], notes, source: [...sources].join(', ') }];
 }
 
 function bytesLike(unit: string): boolean {

@@ -199,6 +199,23 @@ describe('trace-cmd / ftrace parser: format variants', () => {
     expect(ev.map((e) => e.line)).toEqual([1, 2]); // trace order kept
   });
 
+  it('reads rss_stat (type= and 5.5-era member=), mm_page_free_batched and pre-6.2 kmem_cache_* without name=', () => {
+    const text = [
+      '  app-7 [001] 5.000001: rss_stat: mm_id=1234 curr=1 type=MM_ANONPAGES size=12345B',
+      '  app-7 [001] 5.000002: rss_stat: mm_id=1234 curr=1 member=1 size=4096B',
+      '  app-7 [001] 5.000003: mm_page_free_batched: page=ffffea0000000040 pfn=1 order=0 cold=0',
+      '  app-7 [001] 5.000004: kmem_cache_alloc: call_site=ffffffff81234567 ptr=ffff880012345678 bytes_req=192 bytes_alloc=192 gfp_flags=GFP_KERNEL',
+      '  app-7 [001] 5.000005: kmem_cache_free: call_site=ffffffff81234568 ptr=ffff880012345678',
+    ].join('\n');
+    const ev = events(parseFtrace(text));
+    expect(ev[0]).toMatchObject({ event: 'rss_stat', mmId: 1234, rssType: 'MM_ANONPAGES', rssSize: 12345 });
+    expect(ev[1]).toMatchObject({ rssType: '1', rssSize: 4096 });
+    expect(ev[2]).toMatchObject({ event: 'mm_page_free_batched', pfn: 1, order: 0, page: 'ffffea0000000040' });
+    expect(ev[3]).toMatchObject({ event: 'kmem_cache_alloc', callSite: 'ffffffff81234567', ptr: 'ffff880012345678', bytesAlloc: 192 });
+    expect(ev[3].cacheName).toBeUndefined();
+    expect(ev[4]).toMatchObject({ event: 'kmem_cache_free', ptr: 'ffff880012345678' });
+  });
+
   it('counts other events by name as info, reports lost events and overruns as data loss', () => {
     const text = [
       '# entries-in-buffer/entries-written: 100/250   #P:2',

@@ -52,6 +52,9 @@ describe('buildCharts on the leak fixture', () => {
     const slab = charts.find((c) => c.group === 'slab')!;
     expect(slab.layers.map((l) => l.label)).toEqual(['kmalloc-64', 'dentry', 'filp']);
     expect(slab.unit).toBe('bytes');
+    // Growth since the first snapshot: kmalloc-64 gains 80 B/s for 50,400 s.
+    expect(slab.layers[0].v[0]).toBe(0);
+    expect(slab.layers[0].v.at(-1)).toBe(80 * 50_400);
     const oom = charts.find((c) => c.group === 'oom')!;
     expect(oom.markers.map((m) => m.label)).toEqual(['stress-ng-vm (4411)', 'stress-ng-vm (4502)']);
     expect(oom.layers[0].v).toEqual([3_200_000, 3_100_000]);
@@ -60,7 +63,7 @@ describe('buildCharts on the leak fixture', () => {
   it('respects topN', () => {
     const c = buildCharts(report, { topN: 2 });
     expect(c.find((x) => x.group === 'sites')!.layers).toHaveLength(2);
-    expect(c.find((x) => x.group === 'slab')!.title).toBe('Slab caches that grow (top 2)');
+    expect(c.find((x) => x.group === 'slab')!.title).toBe('Slab caches that grow (top 2): growth since the first snapshot');
   });
 });
 

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parseChunks, parseText, type ParseResult, type ParserDefinition } from '../../src/core/parser.js';
 import { isInputError } from '../../src/core/errors.js';
@@ -5,13 +8,15 @@ import { EXCERPT_MAX } from '../../src/core/diagnostics.js';
 import { PARSERS, parserFor } from '../../src/parsers/registry.js';
 import { parseTraceBytes } from '../../src/parsers/tracecmd/fast.js';
 import { allCases, casesFor, fill, PATHOLOGICAL_FORMATS, templateOf, with500Digits, type PathologicalCase } from '../../bench/pathological/inputs.js';
+import { applyAudited, hasNestedQuantifier, REGEX_AUDIT } from '../../bench/pathological/regex-audit.js';
 import { expectLinesAccounted } from '../helpers/contract.js';
+import { ROOT } from '../helpers/samples.js';
 
 /**
  * The benchmark's hostile inputs (bench/pathological/, run there at 10 MB / 100,000 frames /
  * a million keys with time budgets) at small sizes: the properties, not the timing.
  */
-const SMALL = { chars: 48 * 1024, frames: 2000, keys: 2000 } as const;
+const SMALL = { chars: 32 * 1024, frames: 2000, keys: 1000 } as const;
 const MAX_PER_CODE = 5;
 
 function sizeOf(c: PathologicalCase): number {
@@ -152,5 +157,76 @@ describe('what the parsers keep from hostile input', () => {
     const c = casesFor(format).find((x) => x.name === 'long-line-prefix')!;
     const r = parseText(def, c.build(SMALL.chars));
     expect(r.stats.records).toBeGreaterThanOrEqual(alone.stats.records);
+  });
+});
+
+/** Every regex literal and RegExp construction in a TypeScript file, with its line. */
+function regexesIn(file: string): { literal: string; line: number; dynamic: boolean }[] {
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const out: { literal: string; line: number; dynamic: boolean }[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+      out.push({ literal: n.getText(sf), line: sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1, dynamic: false });
+    } else if ((ts.isNewExpression(n) || ts.isCallExpression(n)) && n.expression.getText(sf) === 'RegExp') {
+      out.push({ literal: n.getText(sf).slice(0, 80), line: sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1, dynamic: true });
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const p = path.join(dir, e);
+    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('regular expressions in the parsers (audit: bench/pathological/regex-audit.ts)', () => {
+  const found = [...tsFiles(path.join(ROOT, 'src/parsers')), ...tsFiles(path.join(ROOT, 'src/core'))].flatMap((f) =>
+    regexesIn(f).map((r) => ({ ...r, file: path.relative(ROOT, f) })),
+  );
+
+  it('finds the regexes it audits (the scanner works)', () => {
+    expect(found.length).toBeGreaterThanOrEqual(10);
+    expect(found.some((r) => r.file === 'src/core/framing.ts' && r.literal === '/\\s+/')).toBe(true);
+  });
+
+  it('no parser builds a regex at run time', () => {
+    expect(found.filter((r) => r.dynamic)).toEqual([]);
+  });
+
+  it('every regex literal is audited (a new one needs an entry with its attack input and why it is linear)', () => {
+    const audited = new Set(REGEX_AUDIT.map((e) => `${e.file} ${e.literal}`));
+    expect(found.filter((r) => !audited.has(`${r.file} ${r.literal}`)).map((r) => `${r.file}:${r.line} ${r.literal}`)).toEqual([]);
+  });
+
+  it('the audited entries are the literals in the code, and none nests quantifiers', () => {
+    for (const e of REGEX_AUDIT) {
+      expect(String(e.regex)).toBe(e.literal);
+      expect(hasNestedQuantifier(e.regex.source), e.literal).toBe(false);
+    }
+  });
+
+  it('each audited regex answers its attack input (the shapes the benchmark times at 10 MB)', () => {
+    const expected: Record<string, unknown> = {
+      '/^r\\d{1,2}:[0-9a-f]+$/': false,
+      '/^[0-9a-f]+$/': false,
+      '/[,;\\t]/': false,
+      '/^\\d/': false,
+    };
+    for (const e of REGEX_AUDIT) {
+      const r = applyAudited(e, e.attack(20_000));
+      if (e.literal in expected) expect(r, e.literal).toBe(expected[e.literal]);
+    }
+    expect(applyAudited(REGEX_AUDIT.find((e) => e.literal === '/\\s+/')!, 'a  b\tc')).toBe(3);
+  });
+
+  it('hasNestedQuantifier flags the catastrophic shapes and passes the linear ones', () => {
+    for (const bad of ['(a+)+$', '^(a|ab)*c', '(\\s*,)+x', '((ab)*)+', '(?:x+y?)*z', '(a{1,3}){2,}']) expect(hasNestedQuantifier(bad), bad).toBe(true);
+    for (const good of ['^\\s*[=:]?\\s*', '\\.(csv|tsv)(\\.gz)?$', '^r\\d{1,2}:[0-9a-f]+$', '[(+)]+', '\\(a+\\)+', '(ab)+']) {
+      expect(hasNestedQuantifier(good), good).toBe(false);
+    }
   });
 });
