@@ -12,7 +12,7 @@ export * from './core/errors.js';
 export * from './core/lines.js';
 export * from './core/models.js';
 export * from './core/framing.js';
-export { fields, parseSize, formatBytes, formatDuration } from './core/text.js';
+export { fields, parseSize, formatBytes, formatDuration, bytesPerUnit } from './core/text.js';
 
 // Format detection and every parser.
 export * from './parsers/registry.js';
@@ -52,11 +52,13 @@ export * from './analysis/allocatorFrames.js';
 export * from './analysis/alerts.js';
 export * from './analysis/diagnose.js';
 export * from './analysis/compareRuns.js';
-export { runUsageTrends, bytesPerUnit } from './analysis/usageTrends.js';
+export { runUsageTrends } from './analysis/usageTrends.js';
 
 // Reports: the data object and its renderers.
 export * from './report/schema.js';
 export * from './report/buildReport.js';
-export { renderMarkdown } from './report/markdown.js';
-export { renderHtml } from './report/html.js';
-export { toVegaLite } from './report/vegaLite.js';
+export * from './report/markdown.js';
+export * from './report/html.js';
+export * from './report/vegaLite.js';
+export * from './report/charts.js';
+export { escapeHtml, escapeMarkdown, markdownCode, jsonForScript, visibleText } from './report/escape.js';

@@ -241,6 +241,10 @@ const SPECS: FormatSpec[] = [
               `${TRACE_ALLOC('bash', 1234, `100.${String(i).padStart(7, '0')}`, hex16(i))}\n            bash-1234  [000]  100.${String(i).padStart(7, '0')}: kernel_stack:         <stack trace >\n=> fn_${i} (ffffffff81000000)\n=> caller_${i % 1000} (ffffffff81000010)`,
           ),
       },
+      // An event name of n characters (an unknown event: counted and reported once).
+      { name: 'long-event-name', unit: 'chars', build: (n) => `${TRACE_TEMPLATE}            bash-1234  [000]  100.000009: ${fill('x', n)}: foo=1\n` },
+      // n distinct unknown event names.
+      { name: 'distinct-events', unit: 'keys', build: (n) => TRACE_TEMPLATE + lines(n, (i) => `            bash-1234  [000]  ${100 + i / 1e6}: ev_${i}: foo=1`) },
     ],
   },
   {
@@ -427,7 +431,7 @@ export function casesFor(format: FormatId): PathologicalCase[] {
     { format, name: 'digits-500', unit: 'chars', fullSize: MB, build: (n) => t + repeatTo(with500Digits(t), n) },
   ];
   if (spec.frames) out.push({ format, name: 'frames', unit: 'frames', fullSize: FRAMES, build: spec.frames });
-  for (const m of spec.more ?? []) out.push({ format, name: m.name, unit: m.unit, fullSize: m.unit === 'frames' ? FRAMES : KEYS, build: m.build });
+  for (const m of spec.more ?? []) out.push({ format, name: m.name, unit: m.unit, fullSize: m.unit === 'frames' ? FRAMES : m.unit === 'keys' ? KEYS : MB, build: m.build });
   for (const [name, f] of Object.entries(spec.adversarial ?? {})) {
     out.push({ format, name: `re:${name}`, unit: 'chars', fullSize: MB, build: (n) => `${t}${f(n)}\n${t}` });
   }

@@ -7,7 +7,7 @@ import type { AnalysisContext, ParsedArtefact } from './analyze.js';
 import { classifyMemoryGrowth, type MemoryGrowthClassification } from './classifyMemoryGrowth.js';
 import { checkKernelIndices } from './fragmentation.js';
 import { gradeCulprit } from './alerts.js';
-import { bytesPerUnit } from './usageTrends.js';
+import { bytesPerUnit } from '../core/text.js';
 
 /**
  * The bundle verdict, combined the way an expert works:

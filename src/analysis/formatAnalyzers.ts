@@ -24,7 +24,7 @@ import { oomTimeline } from './oomTimeline.js';
 import { pairAllocations, type PairingResult } from './pairing/index.js';
 import { slabGrowth } from './slabGrowth.js';
 import { bpftraceStackGrowth, memleakStackGrowth, stackGrowthFindings, stackGrowthSites, type StackGrowthResult } from './stackGrowth.js';
-import { bytesPerUnit } from './usageTrends.js';
+import { bytesPerUnit } from '../core/text.js';
 
 /** The meminfo fields whose series get a trend and a chart, and where their memory lives. */
 const MEMINFO_USAGE_FIELDS: Record<string, UsageRole> = {

@@ -1,12 +1,7 @@
 import type { AnalysisContext } from './analyze.js';
 import { detectLeakTrend, toTrendEntry, toTrendFinding } from './trend/index.js';
 
-const UNIT_BYTES: Record<string, number> = { B: 1, bytes: 1, kB: 1024, KiB: 1024, MB: 1024 ** 2, MiB: 1024 ** 2, GB: 1024 ** 3, GiB: 1024 ** 3, pages: 4096 };
-
-/** Bytes per unit of a series, null for units that are not memory (objects, percent). */
-export function bytesPerUnit(unit: string): number | null {
-  return UNIT_BYTES[unit] ?? null;
-}
+import { bytesPerUnit } from '../core/text.js';
 
 /**
  * Qualify: runs the trend engine on every usage series the format analyses registered and

@@ -3,51 +3,19 @@
  * report's browser script has its own copy for axis labels). Pure, locale-independent (reports must
  * be byte-identical wherever they are rendered).
  */
-
-const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+import { bytesPerUnit, formatBytes as formatBytesCore } from '../core/text.js';
 
 /**
- * Bytes as a binary size with 3 significant digits: `1.50 MiB`, `-2.00 KiB`, `512 B`.
+ * Bytes as a binary size with 3 significant digits: `1.50 MiB`, `-2.00 KiB`, `512 B`; `–` when unknown.
  * @example
  * formatBytes(1536) // '1.50 KiB'
  */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '–';
-  const sign = bytes < 0 ? '-' : '';
-  let v = Math.abs(bytes);
-  let i = 0;
-  while (v >= 1024 && i < BINARY_UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  if (i === 0) return `${sign}${Math.round(v)} B`;
-  return `${sign}${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${BINARY_UNITS[i]}`;
+  return formatBytesCore(bytes, 'sig3');
 }
 
-/** How many bytes one unit of a series' unit is, or null when the unit is not a size. */
-export function bytesPerUnit(unit: string | null | undefined): number | null {
-  switch ((unit ?? '').trim().toLowerCase()) {
-    case 'b':
-    case 'byte':
-    case 'bytes':
-      return 1;
-    case 'kb':
-    case 'kib':
-    case 'kbytes':
-      return 1024;
-    case 'mb':
-    case 'mib':
-      return 1024 * 1024;
-    case 'gb':
-    case 'gib':
-      return 1024 * 1024 * 1024;
-    case 'pages':
-    case 'page':
-      return 4096;
-    default:
-      return null;
-  }
-}
+export { bytesPerUnit };
 
 /**
  * A value in a series' unit, humanised when the unit is a size (`kB` → `1.50 GiB`).

@@ -18,6 +18,8 @@ import { ROOT } from '../helpers/samples.js';
  */
 const SMALL = { chars: 32 * 1024, frames: 2000, keys: 1000 } as const;
 const MAX_PER_CODE = 5;
+/** Cases whose stored diagnostic message is known to grow with the line (reported to the owner; the KNOWN ISSUE tests track them). */
+const KNOWN_LONG_MESSAGE = new Set(['trace-cmd long-event-name']);
 
 function sizeOf(c: PathologicalCase): number {
   return SMALL[c.unit];
@@ -84,6 +86,7 @@ describe('pathological input: no untyped throw, every line accounted, bounded di
     }
     for (const d of result.diagnostics.items) {
       expect(d.excerpt.length).toBeLessThanOrEqual(EXCERPT_MAX);
+      if (KNOWN_LONG_MESSAGE.has(`${c.format} ${c.name}`)) continue; // see the KNOWN ISSUE tests below
       expect(d.message.length, `${d.code}: ${d.message.slice(0, 80)}`).toBeLessThanOrEqual(400);
     }
     // The valid lines around the hostile ones still give their records.
@@ -149,6 +152,24 @@ describe('what the parsers keep from hostile input', () => {
       }
       expect(fast, `${format} ${c.name}`).toEqual(slow);
     }
+  });
+
+  // KNOWN ISSUES (src/parsers/tracecmd/core.ts, not fixed here: linear, not a backtracking or
+  // super-linear defect). it.fails passes while the defect is there; when the owner fixes it the
+  // test turns red: then make it a plain `it`.
+  it.fails('KNOWN ISSUE trace-cmd: the trace-unknown-event message holds the whole event name (a 32 KiB name, a 32 KiB message)', () => {
+    const c = casesFor('trace-cmd').find((x) => x.name === 'long-event-name')!;
+    const r = parseText(parserFor('trace-cmd')!, c.build(SMALL.chars));
+    const d = r.diagnostics.items.find((x) => x.code === 'trace-unknown-event')!;
+    expect(d.message.length).toBeLessThanOrEqual(400);
+  });
+
+  it.fails('KNOWN ISSUE trace-cmd: one stats counter per distinct unknown event name (2,000 names, 2,000 counters)', () => {
+    const c = casesFor('trace-cmd').find((x) => x.name === 'distinct-events')!;
+    const r = parseText(parserFor('trace-cmd')!, c.build(2000));
+    // The diagnostics are capped (1,000 names reported); the counters are not.
+    expect(r.diagnostics.byCode['trace-unknown-event']).toBe(1000);
+    expect(Object.keys(r.stats.counters).length).toBeLessThanOrEqual(1100);
   });
 
   it.each(PATHOLOGICAL_FORMATS.map((f) => [f] as const))('%s: the long line does not cost the valid records around it', (format) => {
