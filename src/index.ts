@@ -19,6 +19,7 @@ export * from './parsers/registry.js';
 export * from './parsers/auto.js';
 export * from './parsers/series-time.js';
 export * from './parsers/tracecmd/index.js';
+export * from './parsers/tracecmd-stat/index.js';
 export * from './parsers/kmemleak/index.js';
 export * from './parsers/slabinfo/index.js';
 export * from './parsers/meminfo/index.js';

@@ -53,8 +53,8 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['leaker.log', null],
   ['leaker_fds_at_hold.txt', null],
   ['leaker_fds_before_kill.txt', null],
-  // `trace-cmd report --stat`: trace-cmd output (its overrun/dropped counters matter), no events.
-  ['.report-stat.txt', 'trace-cmd'],
+  // `trace-cmd report --stat`: its overrun/dropped counters say whether the trace lost events.
+  ['.report-stat.txt', 'trace-cmd-stat'],
   ['U1_user_series/pidstat-r.txt', 'pidstat'],
   ['U1_user_series/ps-rss.txt', 'rss'],
   ['U1_user_series/slabtop-o.txt', 'slabtop'],

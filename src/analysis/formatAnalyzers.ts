@@ -14,6 +14,7 @@ import { rssSeries, type RssSample } from '../parsers/rss/index.js';
 import { slabtopAsSlabinfo, type SlabinfoSnapshot, type SlabtopSnapshot } from '../parsers/slabinfo/index.js';
 import { smapsRollupSeries, type SmapsRollupSnapshot } from '../parsers/smaps-rollup/index.js';
 import type { TraceRecord } from '../parsers/tracecmd/index.js';
+import type { TraceCmdCpuStat } from '../parsers/tracecmd-stat/index.js';
 import { vmstatSeries, type VmstatRecord } from '../parsers/vmstat/index.js';
 import type { AnalysisContext, FormatAnalyzer, ParsedArtefact, UsageRole } from './analyze.js';
 import { clusterKmemleak, compareKmemleakScans, kmemleakFindings, kmemleakSites, splitKmemleakScans } from './clusterKmemleak.js';
@@ -174,6 +175,23 @@ function analyzeOom(a: ParsedArtefact, ctx: AnalysisContext): void {
   ctx.findings.push(...result.findings);
 }
 
+/** A trace whose ring buffer overran or dropped events cannot be trusted for pairing: say so. */
+function analyzeTraceStat(a: ParsedArtefact, ctx: AnalysisContext): void {
+  const stats = records<TraceCmdCpuStat>(a);
+  const lost = stats.reduce((n, s) => n + (s.overrun ?? 0) + (s.commitOverrun ?? 0) + (s.droppedEvents ?? 0), 0);
+  if (lost === 0) return;
+  ctx.findings.push({
+    kind: 'trace-lost-events',
+    severity: 'warning',
+    title: `The trace lost ${lost} events (ring buffer overrun): frees may be missing, so pairing can show false leaks; record again with a larger buffer (trace-cmd record -b)`,
+    source: a.path,
+    space: 'kernel',
+    evidence: stats
+      .filter((s) => (s.overrun ?? 0) + (s.commitOverrun ?? 0) + (s.droppedEvents ?? 0) > 0)
+      .map((s) => ({ source: a.path, lines: [s.line, s.line] as [number, number], detail: `CPU ${s.cpu}: overrun ${s.overrun}, commit overrun ${s.commitOverrun}, dropped ${s.droppedEvents}`, values: { cpu: s.cpu, overrun: s.overrun, commitOverrun: s.commitOverrun, droppedEvents: s.droppedEvents } })),
+  });
+}
+
 /** Per-format analyses: what the pipeline runs for each parsed artefact. */
 export const FORMAT_ANALYZERS: Partial<Record<FormatId, FormatAnalyzer>> = {
   meminfo: analyzeMeminfo,
@@ -183,6 +201,7 @@ export const FORMAT_ANALYZERS: Partial<Record<FormatId, FormatAnalyzer>> = {
   buddyinfo: analyzeBuddyinfo,
   'trace-cmd': analyzeTrace,
   ftrace: analyzeTrace,
+  'trace-cmd-stat': analyzeTraceStat,
   kmemleak: analyzeKmemleak,
   'bcc-memleak': (a, ctx) => analyzeStackGrowth(memleakStackGrowth(records<MemleakReport>(a), { source: a.path }), a, ctx, 'bcc-memleak'),
   bpftrace: (a, ctx) => analyzeStackGrowth(bpftraceStackGrowth(records<BpftraceRecord>(a), { source: a.path }), a, ctx, 'bpftrace'),

@@ -13,6 +13,7 @@ import { LineSplitter, REPLACEMENT_CHAR } from './lines.js';
 
 export const FORMAT_IDS = [
   'trace-cmd',
+  'trace-cmd-stat',
   'ftrace',
   'kmemleak',
   'slabinfo',

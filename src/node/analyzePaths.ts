@@ -7,6 +7,8 @@ import { streamingConsumerFor } from '../analysis/streaming.js';
 import { chooseFormat } from '../parsers/auto.js';
 import { parserFor } from '../parsers/registry.js';
 import { parseAsync } from '../core/parser.js';
+import { ftraceParser, traceCmdParser } from '../parsers/tracecmd/index.js';
+import { parseTraceBytesAsync } from '../parsers/tracecmd/fast.js';
 import type { Report } from '../report/schema.js';
 import { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget } from './files.js';
 
@@ -128,7 +130,12 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     const { format, detection } = chooseFormat(head, { path: file, format: options.format });
     const consumer = streamingConsumerFor(format, file, options);
     const chunks = options.onProgress ? counting(readChunks(file, kind), (n) => options.onProgress!(file, n, bytes)) : readChunks(file, kind);
-    const result = await parseAsync(parserFor(format)!, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord });
+    const parseOptions = { ...parserOptions, source: file, onRecord: consumer?.onRecord };
+    // Traces take the byte-level fast path (same ParseResult as parseAsync, tested equal).
+    const result =
+      format === 'trace-cmd' || format === 'ftrace'
+        ? await parseTraceBytesAsync(format === 'ftrace' ? ftraceParser : traceCmdParser, chunks, parseOptions)
+        : await parseAsync(parserFor(format)!, chunks, parseOptions);
     return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };
   } catch (e) {
     if (isInputError(e)) return { path: file, format: null, bytes, error: { code: e.code, message: e.message } };

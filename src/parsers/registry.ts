@@ -16,6 +16,7 @@ import { smapsRollupParser } from './smaps-rollup/index.js';
 import { oomParser } from './oom/index.js';
 import { lsanParser } from './lsan/index.js';
 import { valgrindParser } from './valgrind/index.js';
+import { traceCmdStatParser } from './tracecmd-stat/index.js';
 // @registry-imports
 
 /** Every registered parser, the single source for detection, the CLI and the README table. */
@@ -41,6 +42,7 @@ export const PARSERS: readonly ParserDefinition<any, any>[] = [
   oomParser,
   lsanParser,
   valgrindParser,
+  traceCmdStatParser,
   // @registry-entries
 ];
 

@@ -9,7 +9,8 @@ import {
   type TraceRecord,
 } from '../../src/parsers/tracecmd/index.js';
 import { MemforensicsInputError, isInputError } from '../../src/core/errors.js';
-import { parseTraceBytes } from '../../src/parsers/tracecmd/fast.js';
+import { parseTraceBytes, parseTraceBytesAsync } from '../../src/parsers/tracecmd/fast.js';
+import { parseTraceCmdAsync } from '../../src/parsers/tracecmd/index.js';
 import fc from 'fast-check';
 import { randomByteChunks } from '../helpers/contract.js';
 import { detectFormat } from '../../src/parsers/registry.js';
@@ -299,6 +300,23 @@ describe('trace-cmd byte fast path (parseTraceBytes)', () => {
     lines[5] = '=> bad\u0000frame (ffff)';
     lines[9] = '=> caf\u00e9 (ffff)';
     expectSameAsText(lines.join('\n'));
+  });
+
+  it('reports a stream cut midway (gzip cut short) exactly as parseAsync does, keeping every record before it', async () => {
+    const text = sample(CAPTURES.d1pg).split('\n').slice(0, 3000).join('\n');
+    const cut = text.indexOf('\n', Math.floor(text.length * 0.6)) - 5; // inside a line
+    async function* broken(): AsyncGenerator<Uint8Array> {
+      yield bytes(text.slice(0, cut >> 1));
+      yield bytes(text.slice(cut >> 1, cut));
+      throw Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+    }
+    const a = await parseTraceCmdAsync(broken());
+    const b = await parseTraceBytesAsync(traceCmdParser, broken());
+    expect(b).toEqual(a);
+    expect(b.diagnostics.byCode['gzip-truncated']).toBe(1);
+    const lineOfCut = text.slice(0, cut).split('\n').length;
+    expect(b.diagnostics.items.find((d) => d.code === 'gzip-truncated')?.line).toBe(lineOfCut);
+    expect(b.stats.linesRead).toBe(lineOfCut);
   });
 
   it('agrees with the text front end on fuzzed input', () => {

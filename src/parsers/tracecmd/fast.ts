@@ -259,6 +259,20 @@ export class TraceByteParser {
     } else this.stats.linesDiagnosed++;
   }
 
+  /**
+   * Records that the input stream failed midway (a gzip cut short, a read error), as the generic
+   * `parseAsync` does: everything before it is kept, and finish() still flushes the partial line.
+   */
+  streamError(e: unknown): void {
+    const code = (e as { code?: unknown } | null)?.code;
+    const gz = code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR';
+    this.diagnostics.add(
+      gz ? 'gzip-truncated' : 'truncated-input',
+      this.#lineNo + 1,
+      `input stream ended with an error after line ${this.#lineNo}: ${String((e as Error)?.message ?? e)}`,
+    );
+  }
+
   /** Ends the input: flushes the last line, the pending events, and returns the result. */
   finish(): ParseResult<TraceRecord> {
     if (this.#carryParts.length > 0) this.#joinCarry();
@@ -310,6 +324,11 @@ export async function parseTraceBytesAsync(
   options: Partial<TraceParseOptions> & CommonParseOptions = {},
 ): Promise<ParseResult<TraceRecord>> {
   const p = new TraceByteParser(def, options);
-  for await (const c of chunks) p.push(c);
+  try {
+    for await (const c of chunks) p.push(c);
+  } catch (e) {
+    if (e instanceof MemforensicsInputError) throw e;
+    p.streamError(e);
+  }
   return p.finish();
 }
