@@ -8,7 +8,7 @@ import type { Artefact, Report, Verdict } from '../report/schema.js';
 import { runUsageTrends } from './usageTrends.js';
 import { AlertThresholdsSchema } from './alerts.js';
 import type { LeakTrendResult } from './trend/index.js';
-import type { PairingResult } from './pairing/index.js';
+import { PairingOptionsSchema, type PairingResult } from './pairing/index.js';
 
 /** One input of an analysis: a parsed artefact, or a file that could not be read or placed. */
 export interface ParsedArtefact {
@@ -31,6 +31,8 @@ export const AnalyzeOptionsSchema = z.object({
   limitBytes: z.number().positive().optional(),
   /** Include the tracer's own allocations (trace-cmd, bpftrace, perf) in trace pairing. */
   includeTracer: z.boolean().optional(),
+  /** Filters and settings of trace pairing (comm, pid, bytes_alloc, time window, event kinds, young age). */
+  pairing: PairingOptionsSchema.omit({ source: true }).optional(),
   /** Keep every extracted series in the report (default: only the ones analysed for trends). */
   allSeries: z.boolean().optional(),
   /** Snapshots kept per long series (slabinfo, buddyinfo) while streaming from files (default 2048). */

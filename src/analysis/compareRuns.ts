@@ -67,9 +67,9 @@ function keyedSections(r: Report): Record<ComparisonItem['section'], { measure: 
  * clusters, stacks and trends went away, which remain, which are new, and whether the fix holds.
  * Items are matched by their identity (site, culprit, stack, cache, series name).
  * @example
- * const c = compareReports(beforeReport, afterReport); c.fixHolds // true when nothing leaks any more
+ * const c = compareRuns(beforeReport, afterReport); c.fixHolds // true when nothing leaks any more
  */
-export function compareReports(before: Report, after: Report): Comparison {
+export function compareRuns(before: Report, after: Report): Comparison {
   const b = keyedSections(before);
   const a = keyedSections(after);
   const items: ComparisonItem[] = [];

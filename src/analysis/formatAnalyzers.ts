@@ -131,7 +131,7 @@ function analyzeBuddyinfo(a: ParsedArtefact, ctx: AnalysisContext): void {
 
 export function pairingOf(a: ParsedArtefact, ctx: AnalysisContext): PairingResult {
   const streamed = a.streamed?.pairing as PairingResult | undefined;
-  return streamed ?? pairAllocations(records<TraceRecord>(a), { source: a.path, includeTracer: ctx.options.includeTracer });
+  return streamed ?? pairAllocations(records<TraceRecord>(a), { ...ctx.options.pairing, source: a.path, includeTracer: ctx.options.includeTracer ?? ctx.options.pairing?.includeTracer });
 }
 
 function analyzeTrace(a: ParsedArtefact, ctx: AnalysisContext): void {

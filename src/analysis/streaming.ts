@@ -34,7 +34,7 @@ export function streamingConsumerFor(format: FormatId, source: string, options: 
     };
   }
   if (format !== 'trace-cmd' && format !== 'ftrace') return undefined;
-  const pairer = new AllocationPairer({ source, includeTracer: options.includeTracer });
+  const pairer = new AllocationPairer({ ...options.pairing, source, includeTracer: options.includeTracer ?? options.pairing?.includeTracer });
   return {
     onRecord: (record) => pairer.add(record as TraceRecord),
     finish: () => ({ pairing: pairer.finish() }),

@@ -8,7 +8,8 @@ import { formatBytes, parseSize } from '../core/text.js';
 import { analyzePaths, type AnalyzePathsOptions } from '../node/analyzePaths.js';
 import { contentKind, listArtefactFiles, readHead } from '../node/files.js';
 import { detectFormat, PARSERS } from '../parsers/registry.js';
-import { compareReports } from '../analysis/compareRuns.js';
+import { compareRuns } from '../analysis/compareRuns.js';
+import { PairingOptionsSchema } from '../analysis/pairing/index.js';
 import { renderers } from './renderers.js';
 import type { Report } from '../report/schema.js';
 
@@ -30,6 +31,12 @@ analyze options:
   --baseline PATH        compare with a baseline capture (before a fix); repeatable
   --fail-on LEVEL        exit 3 when a finding of LEVEL (critical|warning) or worse exists
   --include-tracer       keep the tracer's own allocations (trace-cmd, bpftrace, perf)
+  --comm NAME            trace pairing: count only allocations by this comm (repeatable)
+  --pid N                trace pairing: count only allocations by this pid (repeatable)
+  --bytes-alloc N        trace pairing: only allocations of exactly N bytes, e.g. 4096 (repeatable)
+  --from T / --to T      trace pairing: time window in trace seconds
+  --events LIST          trace pairing: allocation events to count (kmalloc,kmem_cache_alloc,mm_page_alloc,...)
+  --young-age SECONDS    trace pairing: outstanding allocations younger than this are reported apart (default 1)
   --all-series           keep every extracted series in the report
   --jobs N               parse files in N worker threads (default: the number of cores)
   --quiet                no progress or summary on stderr
@@ -86,6 +93,13 @@ async function analyzeCommand(args: string[]): Promise<number> {
       baseline: { type: 'string', multiple: true },
       'fail-on': { type: 'string' },
       'include-tracer': { type: 'boolean' },
+      comm: { type: 'string', multiple: true },
+      pid: { type: 'string', multiple: true },
+      'bytes-alloc': { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      events: { type: 'string' },
+      'young-age': { type: 'string' },
       'all-series': { type: 'boolean' },
       quiet: { type: 'boolean' },
       jobs: { type: 'string' },
@@ -113,6 +127,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
     intervalSeconds = Number(values.interval);
     if (!(intervalSeconds > 0)) throw new UsageError(`--interval takes a positive number of seconds`);
   }
+  const pairing = pairingOptions(values);
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a whole number of at least 1');
   const quiet = values.quiet === true;
@@ -122,6 +137,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
     limitBytes,
     intervalSeconds,
     includeTracer: values['include-tracer'],
+    ...(pairing ? { pairing } : {}),
     allSeries: values['all-series'],
     onProgress: tty && jobs === 1 ? progressLine() : undefined,
     onFile: tty ? (file, index, count) => process.stderr.write(`\r\x1b[K[${index + 1}/${count}] ${path.basename(file)}`) : undefined,
@@ -132,7 +148,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
   if (tty) process.stderr.write('\r\x1b[K');
   if (values.baseline && values.baseline.length > 0) {
     const baseline = await analyzePaths(values.baseline, options);
-    report = { ...report, comparison: compareReports(baseline, report) };
+    report = { ...report, comparison: compareRuns(baseline, report) };
   }
 
   const r = await renderers();
@@ -169,6 +185,33 @@ async function analyzeCommand(args: string[]): Promise<number> {
     if (report.findings.some((f) => levels.includes(f.severity))) return 3;
   }
   return 0;
+}
+
+function numbers(list: string[] | undefined, flag: string): number[] | undefined {
+  if (!list) return undefined;
+  return list.map((x) => {
+    const n = Number(x);
+    if (!Number.isFinite(n)) throw new UsageError(`${flag} takes a number, not '${x}'`);
+    return n;
+  });
+}
+
+/** The trace-pairing filters from the command line, validated by the pairing's own schema. */
+function pairingOptions(values: Record<string, unknown>): AnalyzePathsOptions['pairing'] {
+  const raw = {
+    comms: values.comm as string[] | undefined,
+    pids: numbers(values.pid as string[] | undefined, '--pid'),
+    bytesAlloc: numbers(values['bytes-alloc'] as string[] | undefined, '--bytes-alloc'),
+    from: numbers(values.from === undefined ? undefined : [values.from as string], '--from')?.[0],
+    to: numbers(values.to === undefined ? undefined : [values.to as string], '--to')?.[0],
+    events: values.events === undefined ? undefined : (values.events as string).split(',').map((e) => e.trim()),
+    youngAgeSeconds: numbers(values['young-age'] === undefined ? undefined : [values['young-age'] as string], '--young-age')?.[0],
+  };
+  const set = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  if (Object.keys(set).length === 0) return undefined;
+  const parsed = PairingOptionsSchema.omit({ source: true }).safeParse(set);
+  if (!parsed.success) throw new UsageError(`trace pairing options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }
 
 function progressLine(): AnalyzePathsOptions['onProgress'] {

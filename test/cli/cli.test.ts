@@ -91,6 +91,17 @@ describe('memforensics CLI', () => {
     expect(none.code).toBe(1);
   });
 
+  it('trace pairing filters: only 64-byte allocations of kobjleak', async () => {
+    const r = await cli('analyze', path.join(SAMPLES, 'captures/D1_main'), '--bytes-alloc', '64', '--comm', 'kobjleak', '--json', '--quiet');
+    const report = JSON.parse(r.stdout);
+    const top = report.allocationSites[0];
+    expect([top.site, top.outstandingCount, top.bytesAllocated]).toEqual(['do_eventfd', 300, 19200]);
+    expect(report.allocationSites.every((s: { comm: string }) => s.comm === 'kobjleak')).toBe(true);
+    const bad = await cli('analyze', path.join(SAMPLES, 'captures/D1_main'), '--events', 'nope');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('trace pairing options');
+  });
+
   it('detect names each file\'s format and reason', async () => {
     const r = await cli('detect', path.join(SAMPLES, 'captures/D5_fragmentation'));
     expect(r.code).toBe(0);

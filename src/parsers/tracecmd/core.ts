@@ -321,6 +321,110 @@ function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || c === 95 || isDigit(c) || (c >= 65 && c <= 90);
 }
 
+/** parseIntField(s.slice(a, b)) without the slice (the common decimal case). */
+function parseIntAt(s: string, a: number, b: number): number | null {
+  if (b - a === 0 || b - a > 20) return null;
+  let i = a;
+  let neg = false;
+  if (s.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
+  if (i >= b) return null;
+  if (b - i > 2 && s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 0x20) === 120) return parseIntField(s.slice(a, b));
+  let n = 0;
+  for (; i < b; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  if (!Number.isSafeInteger(n)) return null;
+  return neg ? -n : n;
+}
+
+/** normPtr(s.slice(a, b)) for the common `0xHEX` / bare lowercase hex case; others go through normPtr. */
+function normPtrAt(s: string, a: number, b: number): string | null {
+  let i = a;
+  if (b - a > 1 && s.charCodeAt(a) === 48 && (s.charCodeAt(a + 1) | 0x20) === 120) i = a + 2;
+  if (b - i === 0 || b - i > 32 || (i === a && b - a <= 6)) return normPtr(s.slice(a, b));
+  for (let k = i; k < b; k++) {
+    const c = s.charCodeAt(k);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return normPtr(s.slice(a, b));
+  }
+  let z = i;
+  while (z < b - 1 && s.charCodeAt(z) === 48) z++;
+  return s.slice(z, b);
+}
+
+/**
+ * setField(rec, key, s.slice(a, b)) that slices only the values kept as strings: numbers are read
+ * in place (an event line has 5-8 fields; most are numbers).
+ */
+function setFieldAt(rec: TraceEvent, key: string, s: string, a: number, b: number): boolean {
+  switch (key) {
+    case 'ptr': {
+      const p = normPtrAt(s, a, b);
+      if (p === null) return false;
+      rec.ptr = p;
+      return true;
+    }
+    case 'bytes_req': {
+      const n = parseIntAt(s, a, b);
+      if (n === null || n < 0) return false;
+      rec.bytesReq = n;
+      return true;
+    }
+    case 'bytes_alloc': {
+      const n = parseIntAt(s, a, b);
+      if (n === null || n < 0) return false;
+      rec.bytesAlloc = n;
+      return true;
+    }
+    case 'node': {
+      const n = parseIntAt(s, a, b);
+      if (n === null) return false;
+      rec.node = n === 0xffffffff ? -1 : n;
+      return true;
+    }
+    case 'accounted': {
+      const len = b - a;
+      if (len === 4 && s.startsWith('true', a)) rec.accounted = true;
+      else if (len === 5 && s.startsWith('false', a)) rec.accounted = false;
+      else return setField(rec, key, s.slice(a, b));
+      return true;
+    }
+    case 'pfn': {
+      const n = parseIntAt(s, a, b);
+      if (n === null || n < 0) return false;
+      rec.pfn = n;
+      return true;
+    }
+    case 'order': {
+      const n = parseIntAt(s, a, b);
+      if (n === null) return false;
+      rec.order = n;
+      return true;
+    }
+    case 'migratetype': {
+      const n = parseIntAt(s, a, b);
+      if (n === null) return false;
+      rec.migratetype = n;
+      return true;
+    }
+    case 'call_site':
+    case 'gfp_flags':
+    case 'name':
+    case 'page':
+    case 'type':
+    case 'member':
+    case 'size':
+    case 'mm_id':
+      return setField(rec, key, s.slice(a, b));
+    default:
+      return true; // vendor or future fields are ignored (as setField does)
+  }
+}
+
 /** Sets one `key=value` on the record. Returns false when a known field's value is unusable. */
 function setField(rec: TraceEvent, key: string, v: string): boolean {
   switch (key) {
@@ -419,12 +523,14 @@ function setField(rec: TraceEvent, key: string, v: string): boolean {
 function parseFields(rec: TraceEvent, s: string, from: number): string | null {
   const n = s.length;
   let i = from;
-  let lead: string | null = null;
+  let leadStart = -1;
+  let leadEnd = -1;
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   if (i < n && s.charCodeAt(i) === 40) {
     const close = s.indexOf(')', i);
     if (close > 0) {
-      lead = s.slice(i + 1, close);
+      leadStart = i + 1;
+      leadEnd = close;
       i = close + 1;
     }
   }
@@ -455,31 +561,36 @@ function parseFields(rec: TraceEvent, s: string, from: number): string | null {
       }
     }
     while (i < n && !isSpace(s.charCodeAt(i))) i++;
-    let v = s.slice(vs, i);
-    const eq = v.indexOf('=');
-    if (eq > 0 && key !== 'gfp_flags' && key !== 'call_site') {
-      // a missing separator: `56bytes_alloc=64` → value `56`, rescan from `bytes_alloc`
-      let k = eq;
-      while (k > 0 && ((v.charCodeAt(k - 1) >= 97 && v.charCodeAt(k - 1) <= 122) || v.charCodeAt(k - 1) === 95)) k--;
-      if (k > 0) {
-        i = vs + k;
-        v = v.slice(0, k);
+    // the value is s[vs..ve) unless `inner` replaces it
+    let ve = i;
+    let inner: string | null = null;
+    if (key !== 'gfp_flags' && key !== 'call_site') {
+      const eqAt = s.indexOf('=', vs);
+      if (eqAt > vs && eqAt < i) {
+        // a missing separator: `56bytes_alloc=64` → value `56`, rescan from `bytes_alloc`
+        let k = eqAt;
+        while (k > vs && ((s.charCodeAt(k - 1) >= 97 && s.charCodeAt(k - 1) <= 122) || s.charCodeAt(k - 1) === 95)) k--;
+        if (k > vs) {
+          i = k;
+          ve = k;
+        }
       }
     }
     // `field=0xHEX (decimal)` (options/fields printing)
     if (i + 1 < n && s.charCodeAt(i + 1) === 40 && isSpace(s.charCodeAt(i))) {
       const close = s.indexOf(')', i + 2);
       if (close > 0 && close - i < 24) {
-        const inner = s.slice(i + 2, close);
-        if (parseIntField(inner) !== null) {
-          if (key !== 'ptr' && key !== 'page' && key !== 'call_site') v = inner;
+        const inn = s.slice(i + 2, close);
+        if (parseIntField(inn) !== null) {
+          if (key !== 'ptr' && key !== 'page' && key !== 'call_site') inner = inn;
           i = close + 1;
         }
       }
     }
-    if (!setField(rec, key, v) && bad === null) bad = key;
+    const ok = inner !== null ? setField(rec, key, inner) : setFieldAt(rec, key, s, vs, ve);
+    if (!ok && bad === null) bad = key;
   }
-  if (rec.callSite === undefined && lead !== null && lead.length > 0) rec.callSite = lead;
+  if (rec.callSite === undefined && leadEnd > leadStart) rec.callSite = s.slice(leadStart, leadEnd);
   return bad;
 }
 
