@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, PARSERS } from '../../src/parsers/registry.js';
-import { fuzzParser } from '../helpers/contract.js';
+import { expectChunkingInvariant, fuzzParser } from '../helpers/contract.js';
 import { SAMPLES } from '../helpers/samples.js';
 
 function walk(dir: string): string[] {
@@ -31,5 +31,11 @@ describe('every registered parser survives fuzzing', () => {
     const seeds = byFormat.get(format) ?? [];
     expect(seeds.length, `no real sample for ${format} in samples/`).toBeGreaterThan(0);
     fuzzParser(parser, seeds, 120);
+  });
+});
+
+describe('every registered parser gives the same result for any chunking of its real samples', () => {
+  it.each(PARSERS.map((p) => [p.format, p] as const))('%s', (format, parser) => {
+    for (const seed of (byFormat.get(format) ?? []).slice(0, 4)) expectChunkingInvariant(parser, seed);
   });
 });

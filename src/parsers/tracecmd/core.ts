@@ -157,6 +157,38 @@ function findTimestamp(s: string): { start: number; colon: number } | null {
   }
 }
 
+/** Number(s.slice(a, b)) for a `digits[.digits]` timestamp, without the slice. */
+function parseTimestampAt(s: string, a: number, b: number): number {
+  // n and 10^k are exact below 2^53, so n / 10^k is the correctly rounded value Number() gives.
+  let n = 0;
+  let digits = 0;
+  let scale = 1;
+  let dot = false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) dot = true;
+    else {
+      n = n * 10 + (c - 48);
+      digits++;
+      if (dot) scale *= 10;
+    }
+  }
+  if (digits > 15) return Number(s.slice(a, b));
+  return scale === 1 ? n : n / scale;
+}
+
+/** Event names the core dispatches on, by length: matched in place, no slice. */
+const NAMES_BY_LENGTH: string[][] = [];
+for (const k of [...TRACE_EVENT_KINDS, 'kernel_stack', 'user_stack']) (NAMES_BY_LENGTH[k.length] ??= []).push(k);
+
+/** The known event name at s[a..b) exactly (an interned constant), or null. */
+function knownNameAt(s: string, a: number, b: number): string | null {
+  const list = NAMES_BY_LENGTH[b - a];
+  if (list === undefined) return null;
+  for (let k = 0; k < list.length; k++) if (s.startsWith(list[k], a)) return list[k];
+  return null;
+}
+
 function isFlagChar(c: number): boolean {
   // irqs-off d X . ; need-resched N n p . ; hardirq h s H z Z b . ; preempt/migrate digits, hex
   return (
@@ -708,7 +740,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       release(pending[k], emit);
       k++;
     }
-    if (k > 0) pending.splice(0, k);
+    for (; k > 0; k--) pending.shift();
   };
 
   const closeBlock = (): void => {
@@ -826,7 +858,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         emit.diagnostic('unrecognized-line', 'cannot read the task-pid / CPU columns before the timestamp', { excerpt: detach(text.slice(0, 200)) });
         return;
       }
-      const tsv = Number(text.slice(ts.start, ts.colon));
+      const tsv = parseTimestampAt(text, ts.start, ts.colon);
       let j = ts.colon + 1;
       while (j < n && isSpace(text.charCodeAt(j))) j++;
       // `<stack trace>` / `<user stack trace>` pseudo-events (ftrace)
@@ -839,7 +871,11 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       const nameEnd = text.indexOf(':', j);
       let name: string;
       let fieldsAt: number;
-      if (nameEnd < 0) {
+      const known = nameEnd > j ? knownNameAt(text, j, nameEnd) : null;
+      if (known !== null) {
+        name = known;
+        fieldsAt = nameEnd + 1;
+      } else if (nameEnd < 0) {
         let e2 = j;
         while (e2 < n && !isSpace(text.charCodeAt(e2))) e2++;
         name = text.slice(j, e2);
