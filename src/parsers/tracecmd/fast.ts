@@ -116,18 +116,32 @@ export class TraceByteParser {
       return;
     }
     if (this.#carryParts.length > 0) this.#joinCarry();
-    const buf = this.#carry.length > 0 ? concat(this.#carry, bytes) : bytes;
-    const last = buf.lastIndexOf(10);
-    if (last < 0) {
-      this.#carry = buf === bytes ? bytes.slice() : buf;
+    let from = 0;
+    if (this.#carry.length > 0) {
+      // only the line cut by the previous chunk is copied, never the whole chunk
+      const nl = bytes.indexOf(10);
+      if (nl < 0) {
+        this.#carry = concat(this.#carry, bytes);
+        return;
+      }
+      const head = concat(this.#carry, bytes.subarray(0, nl + 1));
+      this.#carry = new Uint8Array(0);
+      this.#lines(head);
+      from = nl + 1;
+    }
+    const last = bytes.lastIndexOf(10);
+    if (last < from) {
+      this.#carry = bytes.slice(from);
       return;
     }
-    this.#lines(buf, last + 1);
-    this.#carry = buf.slice(last + 1);
+    this.#lines(bytes.subarray(from, last + 1));
+    this.#carry = bytes.slice(last + 1);
   }
 
-  #lines(buf: Uint8Array, end: number): void {
-    const seg = buf.subarray(0, end);
+  /** Runs the complete lines of `seg` (it ends with a newline, or is the last line). */
+  #lines(seg: Uint8Array): void {
+    const buf = seg;
+    const end = seg.length;
     const str = this.#decoder.decode(seg);
     // One char per byte ⇔ byte offsets are string offsets (each char consumes at least one byte).
     // Frame lines take the fast path only in clean chunks (no NUL, no invalid UTF-8 to report).
@@ -139,11 +153,21 @@ export class TraceByteParser {
     }
     this.#str = str;
     let pos = 0;
-    while (pos < end) {
-      const nl = buf.indexOf(10, pos);
-      const stop = nl < 0 || nl >= end ? end : nl;
-      this.#line(buf, pos, stop, aligned ? str : null, fast);
-      pos = stop + 1;
+    if (aligned) {
+      // String.prototype.indexOf is a fast builtin; a typed array's indexOf call costs far more per line
+      while (pos < end) {
+        const nl = str.indexOf('\n', pos);
+        const stop = nl < 0 ? end : nl;
+        this.#line(buf, pos, stop, str, fast);
+        pos = stop + 1;
+      }
+    } else {
+      while (pos < end) {
+        const nl = buf.indexOf(10, pos);
+        const stop = nl < 0 || nl >= end ? end : nl;
+        this.#line(buf, pos, stop, null, fast);
+        pos = stop + 1;
+      }
     }
     if (this.#frames > 0 && this.#blockStart >= 0) {
       // a block cut by the chunk end: keep its text so far (detached from the chunk)
@@ -178,7 +202,10 @@ export class TraceByteParser {
     // a frame line handled as a string keeps the rest of its block on the string path
     this.#fallback = arrow;
     const text = str !== null ? str.slice(s, e) : this.#decoder.decode(buf.subarray(s, e));
-    this.#textLine(text, lineNo, i < e);
+    // a printable ASCII first character proves the line is not blank without trim()
+    const c = buf[i];
+    const nonBlank = i < e && (c > 32 && c < 127 ? true : text.trim().length > 0);
+    this.#textLine(text, lineNo, nonBlank, fast);
   }
 
   #blockKey(): string {
@@ -230,12 +257,21 @@ export class TraceByteParser {
   }
 
   /** The generic runner's per-line accounting (core/parser.ts ParserRun), for non-frame lines. */
-  #textLine(text: string, lineNo: number, nonBlank: boolean): void {
+  #textLine(text: string, lineNo: number, nonBlank: boolean, clean: boolean): void {
     this.stats.linesRead++;
     this.#currentLine = lineNo;
     this.#outcome = 0;
-    if (nonBlank && text.trim().length > 0) this.#nonBlank++;
-    if (text.includes('\u0000')) {
+    if (nonBlank) this.#nonBlank++;
+    if (clean) {
+      // the chunk has no NUL and no U+FFFD: the generic runner's two checks cannot fire
+      try {
+        this.#core.line(text, lineNo, this.#emit);
+      } catch (err) {
+        if (err instanceof MemforensicsInputError) throw err;
+        this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(err)}`, text);
+        this.#outcome = 2;
+      }
+    } else if (text.includes('\u0000')) {
       this.diagnostics.add('binary-content', lineNo, 'NUL bytes in line; skipped', text.replaceAll('\u0000', '\\0'));
       this.#outcome = 2;
     } else {
@@ -280,7 +316,7 @@ export class TraceByteParser {
       const c = this.#carry;
       this.#carry = new Uint8Array(0);
       this.#started = true;
-      this.#lines(concat(c, new Uint8Array([10])), c.length + 1);
+      this.#lines(concat(c, new Uint8Array([10])));
     }
     if (this.#frames > 0) this.#flushBlock();
     this.#currentLine = 0;
