@@ -574,14 +574,17 @@ export class AllocationPairer {
     t.byStack.set(e.stackId, { callSite: cs, cls, cache, order: e.order, site, stack, task });
   }
 
+  #releaseAgg(a: Agg | null, bytes: number, inferred: boolean): void {
+    if (a === null) return;
+    a.outstandingCount--;
+    a.outstandingBytes -= bytes;
+    if (inferred) a.inferredFrees++;
+    else a.frees++;
+  }
+
   #release(l: Live, inferred: boolean): void {
-    for (const a of [l.site, l.stack]) {
-      if (a === null) continue;
-      a.outstandingCount--;
-      a.outstandingBytes -= l.bytes;
-      if (inferred) a.inferredFrees++;
-      else a.frees++;
-    }
+    this.#releaseAgg(l.site, l.bytes, inferred);
+    this.#releaseAgg(l.stack, l.bytes, inferred);
     if (l.task) {
       l.task.outstandingCount--;
       l.task.outstandingBytes -= l.bytes;

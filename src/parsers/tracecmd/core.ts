@@ -116,10 +116,48 @@ interface Pending {
 export interface TraceCore extends ParserCore<TraceRecord> {
   /** 0: no stack block open; 1: open with an event to attach to; 2: open, orphaned. */
   blockState(): 0 | 1 | 2;
-  /** Sets the open block's frames by a content hash of its `=>` lines; `frames()` runs only for a new hash. */
-  setBlockByKey(key: string, frameCount: number, frames: () => string[]): void;
+  /**
+   * Sets the open block's frames by the text of its `=>` lines; `frames()` runs only for a new
+   * text. Returns the shared frames array it set (null when the block keeps no frames), which
+   * the caller may cache and hand back through useBlockFrames.
+   */
+  setBlockByKey(key: string, frameCount: number, frames: () => string[]): string[] | null;
+  /** Sets the open block's frames to an array setBlockByKey returned earlier for the same text. */
+  useBlockFrames(frames: string[]): void;
   /** Parses one `=>` line's text (after the arrow) into frame text, as the string path does. */
   frameText(line: string, from: number): string;
+  /**
+   * line() for the line text[b, e) of a larger string (a decoded chunk) whose bytes[b, e) hold
+   * the same characters one byte each (an ASCII chunk): the parser scans bytes (several times
+   * faster than characters of a string) and slices only the values it keeps. Never reads
+   * outside [b, e).
+   */
+  lineBytes(bytes: Uint8Array, text: string, b: number, e: number, lineNo: number, emit: Emit<TraceRecord>): void;
+}
+
+type Bytes = Uint8Array;
+
+/** The first `ch` in s[from, to), or -1 (never looks past `to`, unlike indexOf on a chunk). */
+function indexIn(u: Bytes, ch: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (u[i] === ch) return i;
+  return -1;
+}
+
+/** indexIn on a string. */
+function indexInText(s: string, ch: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === ch) return i;
+  return -1;
+}
+
+/** The last `ch` in s[low, from], or -1. */
+function lastIndexIn(u: Bytes, ch: number, from: number, low: number): number {
+  for (let i = from; i >= low; i--) if (u[i] === ch) return i;
+  return -1;
+}
+
+/** The diagnostic excerpt of the line s[b, e): its first 200 characters, detached. */
+function excerptOf(s: string, b: number, e: number): string {
+  return detach(s.slice(b, Math.min(e, b + 200)));
 }
 
 /** Pending events kept waiting for their stack; beyond this the oldest is released. */
@@ -133,39 +171,39 @@ function isSpace(c: number): boolean {
 }
 
 /** Finds the `TIMESTAMP:` token: digits with an optional fraction, blank (or `]`) before, `: ` or EOL after. */
-function findTimestamp(s: string): { start: number; colon: number } | null {
-  let from = 0;
+function findTimestamp(u: Bytes, b: number, e: number): { start: number; colon: number } | null {
+  let from = b;
   for (;;) {
-    const colon = s.indexOf(':', from);
+    const colon = indexIn(u, 58, from, e);
     if (colon < 0) return null;
     from = colon + 1;
-    if (colon + 1 < s.length && !isSpace(s.charCodeAt(colon + 1))) continue;
+    if (colon + 1 < e && !isSpace(u[colon + 1])) continue;
     let i = colon - 1;
     let digits = 0;
     let dots = 0;
-    while (i >= 0) {
-      const c = s.charCodeAt(i);
+    while (i >= b) {
+      const c = u[i];
       if (isDigit(c)) digits++;
       else if (c === 46) dots++;
       else break;
       i--;
     }
     if (digits === 0 || dots > 1) continue;
-    if (i >= 0 && !isSpace(s.charCodeAt(i)) && s.charCodeAt(i) !== 93) continue;
-    if (s.charCodeAt(i + 1) === 46) continue;
+    if (i >= b && !isSpace(u[i]) && u[i] !== 93) continue;
+    if (u[i + 1] === 46) continue;
     return { start: i + 1, colon };
   }
 }
 
 /** Number(s.slice(a, b)) for a `digits[.digits]` timestamp, without the slice. */
-function parseTimestampAt(s: string, a: number, b: number): number {
+function parseTimestampAt(u: Bytes, s: string, a: number, b: number): number {
   // n and 10^k are exact below 2^53, so n / 10^k is the correctly rounded value Number() gives.
   let n = 0;
   let digits = 0;
   let scale = 1;
   let dot = false;
   for (let i = a; i < b; i++) {
-    const c = s.charCodeAt(i);
+    const c = u[i];
     if (c === 46) dot = true;
     else {
       n = n * 10 + (c - 48);
@@ -182,10 +220,11 @@ const NAMES_BY_LENGTH: string[][] = [];
 for (const k of [...TRACE_EVENT_KINDS, 'kernel_stack', 'user_stack']) (NAMES_BY_LENGTH[k.length] ??= []).push(k);
 
 /** The known event name at s[a..b) exactly (an interned constant), or null. */
-function knownNameAt(s: string, a: number, b: number): string | null {
+function knownNameAt(u: Bytes, s: string, a: number, b: number): string | null {
   const list = NAMES_BY_LENGTH[b - a];
   if (list === undefined) return null;
-  for (let k = 0; k < list.length; k++) if (s.startsWith(list[k], a)) return list[k];
+  const c = u[a];
+  for (let k = 0; k < list.length; k++) if (list[k].charCodeAt(0) === c && sameAscii(u, a, list[k])) return list[k];
   return null;
 }
 
@@ -205,35 +244,35 @@ interface Prefix {
 }
 
 /** Parses what precedes the timestamp: `comm-pid (tgid) [cpu] flags` with every part optional. */
-function parsePrefix(s: string, end: number): Prefix | null {
+function parsePrefix(u: Bytes, s: string, start: number, end: number): Prefix | null {
   let e = end;
-  while (e > 0 && isSpace(s.charCodeAt(e - 1))) e--;
-  let b = 0;
-  while (b < e && isSpace(s.charCodeAt(b))) b++;
+  while (e > start && isSpace(u[e - 1])) e--;
+  let b = start;
+  while (b < e && isSpace(u[b])) b++;
   let cpu = -1;
   let tgid: number | undefined;
   // flags token right before the timestamp (`.N..`, `d..2.`), or trace-cmd -l's CPU+flags (`1d..2.`)
-  if (e > b && s.charCodeAt(e - 1) !== 93) {
+  if (e > b && u[e - 1] !== 93) {
     let k = e;
-    while (k > b && !isSpace(s.charCodeAt(k - 1))) k--;
+    while (k > b && !isSpace(u[k - 1])) k--;
     let d = k;
-    while (d < e && isDigit(s.charCodeAt(d))) d++;
+    while (d < e && isDigit(u[d])) d++;
     const flagsLen = e - d;
-    let ok = flagsLen >= 3 && flagsLen <= 6 && !isDigit(s.charCodeAt(d));
-    for (let i = d; ok && i < e; i++) if (!isFlagChar(s.charCodeAt(i))) ok = false;
+    let ok = flagsLen >= 3 && flagsLen <= 6 && !isDigit(u[d]);
+    for (let i = d; ok && i < e; i++) if (!isFlagChar(u[i])) ok = false;
     if (ok && d - k <= 4) {
       if (d > k) cpu = Number(s.slice(k, d));
       e = k;
-      while (e > b && isSpace(s.charCodeAt(e - 1))) e--;
+      while (e > b && isSpace(u[e - 1])) e--;
     }
   }
-  if (e > b && s.charCodeAt(e - 1) === 93) {
-    const open = s.lastIndexOf('[', e - 1);
+  if (e > b && u[e - 1] === 93) {
+    const open = lastIndexIn(u, 91, e - 1, b);
     if (open < b) return null;
     let v = 0;
     let n = 0;
     for (let i = open + 1; i < e - 1; i++) {
-      const c = s.charCodeAt(i);
+      const c = u[i];
       if (!isDigit(c)) return null;
       v = v * 10 + (c - 48);
       n++;
@@ -241,11 +280,11 @@ function parsePrefix(s: string, end: number): Prefix | null {
     if (n === 0 || n > 6) return null;
     cpu = v;
     e = open;
-    while (e > b && isSpace(s.charCodeAt(e - 1))) e--;
+    while (e > b && isSpace(u[e - 1])) e--;
   }
   // optional tgid column `( 1977)` / `(-------)`
-  if (e > b && s.charCodeAt(e - 1) === 41) {
-    const open = s.lastIndexOf('(', e - 1);
+  if (e > b && u[e - 1] === 41) {
+    const open = lastIndexIn(u, 40, e - 1, b);
     if (open > b) {
       const inner = s.slice(open + 1, e - 1).trim();
       let num = true;
@@ -255,16 +294,16 @@ function parsePrefix(s: string, end: number): Prefix | null {
       if ((num && inner.length > 0 && inner.length <= 10) || dashes) {
         if (num) tgid = Number(inner);
         e = open;
-        while (e > b && isSpace(s.charCodeAt(e - 1))) e--;
+        while (e > b && isSpace(u[e - 1])) e--;
       }
     }
   }
   if (e <= b) return { comm: '', pid: -1, tgid, cpu };
-  const dash = s.lastIndexOf('-', e - 1);
+  const dash = lastIndexIn(u, 45, e - 1, b);
   if (dash <= b || dash === e - 1) return null;
   let pid = 0;
   for (let i = dash + 1; i < e; i++) {
-    const c = s.charCodeAt(i);
+    const c = u[i];
     if (!isDigit(c)) return null;
     pid = pid * 10 + (c - 48);
   }
@@ -322,15 +361,15 @@ function parseIntField(v: string): number | null {
 }
 
 /** The key at s[a..b) as one of the interned KEYS (no allocation), or a fresh slice for others. */
-function keyAt(s: string, a: number, b: number): string {
-  const c = s.charCodeAt(a);
+function keyAt(u: Bytes, s: string, a: number, b: number): string {
+  const c = u[a];
   let k: string | null = null;
   switch (b - a) {
     case 3:
-      k = c === 112 ? (s.charCodeAt(a + 1) === 116 ? 'ptr' : 'pfn') : null;
+      k = c === 112 ? (u[a + 1] === 116 ? 'ptr' : 'pfn') : null;
       break;
     case 4:
-      k = c === 110 ? (s.charCodeAt(a + 1) === 111 ? 'node' : 'name') : c === 112 ? 'page' : c === 116 ? 'type' : c === 115 ? 'size' : null;
+      k = c === 110 ? (u[a + 1] === 111 ? 'node' : 'name') : c === 112 ? 'page' : c === 116 ? 'type' : c === 115 ? 'size' : null;
       break;
     case 5:
       k = c === 111 ? 'order' : c === 109 ? 'mm_id' : null;
@@ -345,8 +384,14 @@ function keyAt(s: string, a: number, b: number): string {
       k = c === 98 ? 'bytes_alloc' : c === 109 ? 'migratetype' : null;
       break;
   }
-  if (k !== null && s.startsWith(k, a)) return k;
+  if (k !== null && sameAscii(u, a, k)) return k;
   return s.slice(a, b);
+}
+
+/** u[a..a + k.length) holds the ASCII string k (a byte loop: cheaper than a startsWith call). */
+function sameAscii(u: Bytes, a: number, k: string): boolean {
+  for (let i = 0; i < k.length; i++) if (u[a + i] !== k.charCodeAt(i)) return false;
+  return true;
 }
 
 function isKeyChar(c: number): boolean {
@@ -354,19 +399,19 @@ function isKeyChar(c: number): boolean {
 }
 
 /** parseIntField(s.slice(a, b)) without the slice (the common decimal case). */
-function parseIntAt(s: string, a: number, b: number): number | null {
+function parseIntAt(u: Bytes, s: string, a: number, b: number): number | null {
   if (b - a === 0 || b - a > 20) return null;
   let i = a;
   let neg = false;
-  if (s.charCodeAt(i) === 45) {
+  if (u[i] === 45) {
     neg = true;
     i++;
   }
   if (i >= b) return null;
-  if (b - i > 2 && s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 0x20) === 120) return parseIntField(s.slice(a, b));
+  if (b - i > 2 && u[i] === 48 && (u[i + 1] | 0x20) === 120) return parseIntField(s.slice(a, b));
   let n = 0;
   for (; i < b; i++) {
-    const c = s.charCodeAt(i) - 48;
+    const c = u[i] - 48;
     if (c < 0 || c > 9) return null;
     n = n * 10 + c;
   }
@@ -375,16 +420,16 @@ function parseIntAt(s: string, a: number, b: number): number | null {
 }
 
 /** normPtr(s.slice(a, b)) for the common `0xHEX` / bare lowercase hex case; others go through normPtr. */
-function normPtrAt(s: string, a: number, b: number): string | null {
+function normPtrAt(u: Bytes, s: string, a: number, b: number): string | null {
   let i = a;
-  if (b - a > 1 && s.charCodeAt(a) === 48 && (s.charCodeAt(a + 1) | 0x20) === 120) i = a + 2;
+  if (b - a > 1 && u[a] === 48 && (u[a + 1] | 0x20) === 120) i = a + 2;
   if (b - i === 0 || b - i > 32 || (i === a && b - a <= 6)) return normPtr(s.slice(a, b));
   for (let k = i; k < b; k++) {
-    const c = s.charCodeAt(k);
+    const c = u[k];
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return normPtr(s.slice(a, b));
   }
   let z = i;
-  while (z < b - 1 && s.charCodeAt(z) === 48) z++;
+  while (z < b - 1 && u[z] === 48) z++;
   return s.slice(z, b);
 }
 
@@ -392,28 +437,28 @@ function normPtrAt(s: string, a: number, b: number): string | null {
  * setField(rec, key, s.slice(a, b)) that slices only the values kept as strings: numbers are read
  * in place (an event line has 5-8 fields; most are numbers).
  */
-function setFieldAt(rec: TraceEvent, key: string, s: string, a: number, b: number): boolean {
+function setFieldAt(rec: TraceEvent, key: string, u: Bytes, s: string, a: number, b: number): boolean {
   switch (key) {
     case 'ptr': {
-      const p = normPtrAt(s, a, b);
+      const p = normPtrAt(u, s, a, b);
       if (p === null) return false;
       rec.ptr = p;
       return true;
     }
     case 'bytes_req': {
-      const n = parseIntAt(s, a, b);
+      const n = parseIntAt(u, s, a, b);
       if (n === null || n < 0) return false;
       rec.bytesReq = n;
       return true;
     }
     case 'bytes_alloc': {
-      const n = parseIntAt(s, a, b);
+      const n = parseIntAt(u, s, a, b);
       if (n === null || n < 0) return false;
       rec.bytesAlloc = n;
       return true;
     }
     case 'node': {
-      const n = parseIntAt(s, a, b);
+      const n = parseIntAt(u, s, a, b);
       if (n === null) return false;
       rec.node = n === 0xffffffff ? -1 : n;
       return true;
@@ -426,19 +471,19 @@ function setFieldAt(rec: TraceEvent, key: string, s: string, a: number, b: numbe
       return true;
     }
     case 'pfn': {
-      const n = parseIntAt(s, a, b);
+      const n = parseIntAt(u, s, a, b);
       if (n === null || n < 0) return false;
       rec.pfn = n;
       return true;
     }
     case 'order': {
-      const n = parseIntAt(s, a, b);
+      const n = parseIntAt(u, s, a, b);
       if (n === null) return false;
       rec.order = n;
       return true;
     }
     case 'migratetype': {
-      const n = parseIntAt(s, a, b);
+      const n = parseIntAt(u, s, a, b);
       if (n === null) return false;
       rec.migratetype = n;
       return true;
@@ -552,14 +597,13 @@ function setField(rec: TraceEvent, key: string, v: string): boolean {
  * trace-cmd, `ptr=  (null)`, `field=0xHEX (decimal)` pairs and a missing separator
  * (`bytes_req=56bytes_alloc=64`). Returns the first bad field, or null.
  */
-function parseFields(rec: TraceEvent, s: string, from: number): string | null {
-  const n = s.length;
+function parseFields(rec: TraceEvent, u: Bytes, s: string, from: number, n: number): string | null {
   let i = from;
   let leadStart = -1;
   let leadEnd = -1;
-  while (i < n && isSpace(s.charCodeAt(i))) i++;
-  if (i < n && s.charCodeAt(i) === 40) {
-    const close = s.indexOf(')', i);
+  while (i < n && isSpace(u[i])) i++;
+  if (i < n && u[i] === 40) {
+    const close = indexIn(u, 41, i, n);
     if (close > 0) {
       leadStart = i + 1;
       leadEnd = close;
@@ -568,22 +612,22 @@ function parseFields(rec: TraceEvent, s: string, from: number): string | null {
   }
   let bad: string | null = null;
   while (i < n) {
-    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    while (i < n && isSpace(u[i])) i++;
     if (i >= n) break;
     const ks = i;
-    while (i < n && isKeyChar(s.charCodeAt(i))) i++;
-    if (i >= n || s.charCodeAt(i) !== 61 || i === ks) {
+    while (i < n && isKeyChar(u[i])) i++;
+    if (i >= n || u[i] !== 61 || i === ks) {
       // not a key=value token: skip it
-      while (i < n && !isSpace(s.charCodeAt(i))) i++;
+      while (i < n && !isSpace(u[i])) i++;
       continue;
     }
-    const key = keyAt(s, ks, i);
+    const key = keyAt(u, s, ks, i);
     i++; // '='
     let vs = i;
     // `ptr=  (null)` / `page= (null)`
-    if (i < n && isSpace(s.charCodeAt(i))) {
+    if (i < n && isSpace(u[i])) {
       let j = i;
-      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      while (j < n && isSpace(u[j])) j++;
       if (s.startsWith('(null)', j) || s.startsWith('(nil)', j)) {
         vs = j;
         i = j;
@@ -592,16 +636,21 @@ function parseFields(rec: TraceEvent, s: string, from: number): string | null {
         continue;
       }
     }
-    while (i < n && !isSpace(s.charCodeAt(i))) i++;
+    // one scan finds the value's end and its first '='
+    let eqAt = -1;
+    for (; i < n; i++) {
+      const c = u[i];
+      if (c === 32 || c === 9 || c === 13) break;
+      if (c === 61 && eqAt < 0) eqAt = i;
+    }
     // the value is s[vs..ve) unless `inner` replaces it
     let ve = i;
     let inner: string | null = null;
-    if (key !== 'gfp_flags' && key !== 'call_site') {
-      const eqAt = s.indexOf('=', vs);
-      if (eqAt > vs && eqAt < i) {
+    if (eqAt > vs && key !== 'gfp_flags' && key !== 'call_site') {
+      {
         // a missing separator: `56bytes_alloc=64` → value `56`, rescan from `bytes_alloc`
         let k = eqAt;
-        while (k > vs && ((s.charCodeAt(k - 1) >= 97 && s.charCodeAt(k - 1) <= 122) || s.charCodeAt(k - 1) === 95)) k--;
+        while (k > vs && ((u[k - 1] >= 97 && u[k - 1] <= 122) || u[k - 1] === 95)) k--;
         if (k > vs) {
           i = k;
           ve = k;
@@ -609,9 +658,9 @@ function parseFields(rec: TraceEvent, s: string, from: number): string | null {
       }
     }
     // `field=0xHEX (decimal)` (options/fields printing)
-    if (i + 1 < n && s.charCodeAt(i + 1) === 40 && isSpace(s.charCodeAt(i))) {
-      const close = s.indexOf(')', i + 2);
-      if (close > 0 && close - i < 24) {
+    if (i + 1 < n && u[i + 1] === 40 && isSpace(u[i])) {
+      const close = indexIn(u, 41, i + 2, Math.min(n, i + 24));
+      if (close > 0) {
         const inn = s.slice(i + 2, close);
         if (parseIntField(inn) !== null) {
           if (key !== 'ptr' && key !== 'page' && key !== 'call_site') inner = inn;
@@ -619,7 +668,7 @@ function parseFields(rec: TraceEvent, s: string, from: number): string | null {
         }
       }
     }
-    const ok = inner !== null ? setField(rec, key, inner) : setFieldAt(rec, key, s, vs, ve);
+    const ok = inner !== null ? setField(rec, key, inner) : setFieldAt(rec, key, u, s, vs, ve);
     if (!ok && bad === null) bad = key;
   }
   if (rec.callSite === undefined && leadEnd > leadStart) rec.callSite = s.slice(leadStart, leadEnd);
@@ -651,9 +700,8 @@ function missingField(rec: TraceEvent): string | null {
 const TRACER_FRAME_PREFIXES = ['trace_event_raw_event_', 'perf_trace_', '__traceiter_', 'trace_call_bpf', '__bpf_trace_'];
 
 /** `=> sym+off/len [mod] <addr>` / `=> sym (addr)` / `=> 0x7ed602d4` / `=> <00007f..>` → frame text. */
-function parseFrame(s: string, from: number): string {
+function parseFrame(s: string, from: number, n: number = s.length): string {
   let i = from;
-  const n = s.length;
   while (i < n && isSpace(s.charCodeAt(i))) i++;
   let e = n;
   while (e > i && isSpace(s.charCodeAt(e - 1))) e--;
@@ -667,10 +715,10 @@ function parseFrame(s: string, from: number): string {
   while (end < e && !isSpace(s.charCodeAt(end))) end++;
   let frame = s.slice(i, end);
   // module in brackets after the symbol
-  const mod = s.indexOf('[', end);
-  if (mod > 0 && mod < e) {
-    const close = s.indexOf(']', mod);
-    if (close > 0 && close <= e) frame += ' ' + s.slice(mod, close + 1);
+  const mod = indexInText(s, 91, end, e);
+  if (mod > 0) {
+    const close = indexInText(s, 93, mod, e + 1);
+    if (close > 0) frame += ' ' + s.slice(mod, close + 1);
   }
   return frame;
 }
@@ -697,6 +745,8 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
   const framesByKey = new Map<string, string[]>();
   const unknownSeen = new Set<string>();
   let lastTs = -Infinity;
+  /** The byte view of a line given as text (line()). */
+  let scratch = new Uint8Array(256);
 
   /** Stack id by frames array identity: the byte front end hands over one shared array per distinct stack. */
   const idByArray = new Map<string[], number>();
@@ -773,7 +823,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       return block === null ? 0 : block.target === null ? 2 : 1;
     },
     setBlockByKey(key, frameCount, frames) {
-      if (block === null || block.target === null || !keepStacks || frameCount === 0) return;
+      if (block === null || block.target === null || !keepStacks || frameCount === 0) return null;
       let f = framesByKey.get(key);
       if (f === undefined) {
         f = frames();
@@ -782,23 +832,39 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         framesShared.add(f);
       }
       block.frames = f;
+      return f;
+    },
+    useBlockFrames(f) {
+      if (block === null || block.target === null || !keepStacks) return;
+      block.frames = f;
     },
     frameText: parseFrame,
     line(text, lineNo, emit) {
+      // the byte view of the line: ASCII as is, any other character as 0x80 (every decision the
+      // parser takes is on ASCII characters, so offsets and outcomes match the text exactly)
+      const len = text.length;
+      if (scratch.length < len) scratch = new Uint8Array(Math.max(len, scratch.length * 2));
+      const u = scratch;
+      for (let k = 0; k < len; k++) {
+        const c = text.charCodeAt(k);
+        u[k] = c < 128 ? c : 0x80;
+      }
+      this.lineBytes(u, text, 0, len, lineNo, emit);
+    },
+    lineBytes(u, text, b0, n, lineNo, emit) {
       // fast path: stack frame lines
-      let i = 0;
-      const n = text.length;
-      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      let i = b0;
+      while (i < n && isSpace(u[i])) i++;
       if (i >= n) {
         closeBlock();
         emit.skip('blank');
         return;
       }
-      const c0 = text.charCodeAt(i);
-      if (c0 === 61 && text.charCodeAt(i + 1) === 62) {
+      const c0 = u[i];
+      if (c0 === 61 && i + 1 < n && u[i + 1] === 62) {
         // `=>`
         if (block === null) {
-          emit.diagnostic('trace-orphan-stack', 'stack frame outside a stack block', { excerpt: detach(text.slice(0, 200)) });
+          emit.diagnostic('trace-orphan-stack', 'stack frame outside a stack block', { excerpt: excerptOf(text, b0, n) });
           emit.skip('orphan-frame');
           return;
         }
@@ -807,37 +873,40 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
           return;
         }
         if (keepStacks) {
-          const f = parseFrame(text, i + 2);
+          const f = parseFrame(text, i + 2, n);
           if (f.length > 0 && block.frames.length < 256) block.frames.push(f);
         }
         return;
       }
       closeBlock();
       if (c0 === 35) {
-        // `# tracer: nop`, header block, `##### CPU 1 buffer started ####`
-        const ew = text.indexOf('entries-in-buffer/entries-written:');
+        // `# tracer: nop`, header block, `##### CPU 1 buffer started ####` (rare: on the line's own text)
+        const line = b0 === 0 && n === text.length ? text : text.slice(b0, n);
+        const ew = line.indexOf('entries-in-buffer/entries-written:');
         if (ew >= 0) {
-          const rest = text.slice(ew + 34).trim();
+          const rest = line.slice(ew + 34).trim();
           const slash = rest.indexOf('/');
           const sp = rest.indexOf(' ');
           const inBuf = parseIntField(rest.slice(0, slash));
           const written = parseIntField(rest.slice(slash + 1, sp < 0 ? rest.length : sp));
           if (inBuf !== null && written !== null && written > inBuf) {
-            emit.diagnostic('trace-lost-events', `ring buffer overwrote ${written - inBuf} events (entries-written > entries-in-buffer)`, { excerpt: detach(text.slice(0, 200)) });
+            emit.diagnostic('trace-lost-events', `ring buffer overwrote ${written - inBuf} events (entries-written > entries-in-buffer)`, { excerpt: excerptOf(text, b0, n) });
             return;
           }
         }
         emit.skip('header');
         return;
       }
-      const ts = findTimestamp(text);
+      const ts = findTimestamp(u, b0, n);
       if (ts === null) {
-        if (text.includes('[LOST') && text.includes('EVENTS]')) {
-          emit.diagnostic('trace-lost-events', 'the tracer lost events here (buffer overrun)', { excerpt: detach(text.slice(0, 200)) });
+        // not an event line (rare): work on the line's own text
+        const line = b0 === 0 && n === text.length ? text : text.slice(b0, n);
+        if (line.includes('[LOST') && line.includes('EVENTS]')) {
+          emit.diagnostic('trace-lost-events', 'the tracer lost events here (buffer overrun)', { excerpt: excerptOf(text, b0, n) });
           emit.count('lostEventMarkers');
           return;
         }
-        const t = text.slice(i);
+        const t = line.slice(i - b0);
         if (
           t.startsWith('cpus=') ||
           t.startsWith('version =') ||
@@ -850,34 +919,34 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
           emit.skip('header');
           return;
         }
-        emit.diagnostic('unrecognized-line', 'not a trace event, stack frame or header line', { excerpt: detach(text.slice(0, 200)) });
+        emit.diagnostic('unrecognized-line', 'not a trace event, stack frame or header line', { excerpt: excerptOf(text, b0, n) });
         return;
       }
-      const prefix = parsePrefix(text, ts.start);
+      const prefix = parsePrefix(u, text, b0, ts.start);
       if (prefix === null) {
-        emit.diagnostic('unrecognized-line', 'cannot read the task-pid / CPU columns before the timestamp', { excerpt: detach(text.slice(0, 200)) });
+        emit.diagnostic('unrecognized-line', 'cannot read the task-pid / CPU columns before the timestamp', { excerpt: excerptOf(text, b0, n) });
         return;
       }
-      const tsv = parseTimestampAt(text, ts.start, ts.colon);
+      const tsv = parseTimestampAt(u, text, ts.start, ts.colon);
       let j = ts.colon + 1;
-      while (j < n && isSpace(text.charCodeAt(j))) j++;
+      while (j < n && isSpace(u[j])) j++;
       // `<stack trace>` / `<user stack trace>` pseudo-events (ftrace)
-      if (text.charCodeAt(j) === 60) {
-        const user = text.startsWith('<user', j);
+      if (j < n && u[j] === 60) {
+        const user = j + 5 <= n && text.startsWith('<user', j);
         startStack(prefix.cpu, user ? 'user' : 'kernel', emit);
         emit.count(user ? 'userStacks' : 'kernelStacks');
         return;
       }
-      const nameEnd = text.indexOf(':', j);
+      const nameEnd = indexIn(u, 58, j, n);
       let name: string;
       let fieldsAt: number;
-      const known = nameEnd > j ? knownNameAt(text, j, nameEnd) : null;
+      const known = nameEnd > j ? knownNameAt(u, text, j, nameEnd) : null;
       if (known !== null) {
         name = known;
         fieldsAt = nameEnd + 1;
       } else if (nameEnd < 0) {
         let e2 = j;
-        while (e2 < n && !isSpace(text.charCodeAt(e2))) e2++;
+        while (e2 < n && !isSpace(u[e2])) e2++;
         name = text.slice(j, e2);
         fieldsAt = e2;
       } else {
@@ -886,12 +955,12 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         if (name.indexOf(' ') >= 0) {
           // function tracer `func <-parent` or free text: not an event name
           let e2 = j;
-          while (e2 < n && !isSpace(text.charCodeAt(e2))) e2++;
+          while (e2 < n && !isSpace(u[e2])) e2++;
           name = text.slice(j, e2);
           fieldsAt = e2;
         }
       }
-      if (name.startsWith('kmem:')) name = name.slice(5);
+      if (known === null && name.startsWith('kmem:')) name = name.slice(5);
       if (name === 'kernel_stack' || name === 'user_stack') {
         startStack(prefix.cpu, name === 'user_stack' ? 'user' : 'kernel', emit);
         emit.count(name === 'user_stack' ? 'userStacks' : 'kernelStacks');
@@ -911,7 +980,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       if (kind === undefined) {
         if (!unknownSeen.has(name) && unknownSeen.size < 1000) {
           unknownSeen.add(detach(name));
-          emit.diagnostic('trace-unknown-event', `event "${name}" is not analysed; counted`, { excerpt: detach(text.slice(0, 200)) });
+          emit.diagnostic('trace-unknown-event', `event "${name}" is not analysed; counted`, { excerpt: excerptOf(text, b0, n) });
         }
         pending.push({ rec: null, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
         flushDone(emit, false);
@@ -919,7 +988,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         return;
       }
       if (!Number.isFinite(tsv)) {
-        emit.diagnostic('number-out-of-range', 'timestamp is not a finite number', { excerpt: detach(text.slice(0, 200)) });
+        emit.diagnostic('number-out-of-range', 'timestamp is not a finite number', { excerpt: excerptOf(text, b0, n) });
         return;
       }
       const rec: TraceEvent = {
@@ -932,16 +1001,16 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         line: lineNo,
       };
       if (prefix.tgid !== undefined) rec.tgid = prefix.tgid;
-      const bad = parseFields(rec, text, fieldsAt);
+      const bad = parseFields(rec, u, text, fieldsAt, n);
       const missing = bad ?? missingField(rec);
       if (missing !== null) {
-        emit.diagnostic('trace-bad-event-fields', `${name}: field ${missing}= missing or unreadable`, { excerpt: detach(text.slice(0, 200)) });
+        emit.diagnostic('trace-bad-event-fields', `${name}: field ${missing}= missing or unreadable`, { excerpt: excerptOf(text, b0, n) });
         pending.push({ rec: null, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
         flushDone(emit, false);
         return;
       }
       if (tsv < lastTs) {
-        emit.diagnostic('time-went-backwards', `timestamp ${tsv} is before ${lastTs}`, { excerpt: detach(text.slice(0, 200)) });
+        emit.diagnostic('time-went-backwards', `timestamp ${tsv} is before ${lastTs}`, { excerpt: excerptOf(text, b0, n) });
       } else lastTs = tsv;
       pending.push({ rec, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
       flushDone(emit, false);

@@ -50,6 +50,14 @@ export class TraceByteParser {
   #blockEnd = -1;
   #str = '';
   #fallback = false;
+  /**
+   * A cheap hash of the block being collected (each frame line's length and last bytes, never
+   * bytes outside the line), and the frames of every distinct block text by that hash: a hit is
+   * confirmed by comparing the text, so the hash only has to be cheap, not perfect. Hashing the
+   * whole block text as a Map key cost more than all the frame lines' scanning.
+   */
+  #blockHash = 0;
+  readonly #blocksByHash = new Map<number, { text: string; frames: string[] }[]>();
 
   constructor(def: ParserDefinition<TraceRecord, TraceParseOptions>, options: Partial<TraceParseOptions> & CommonParseOptions = {}) {
     this.#def = def;
@@ -187,6 +195,12 @@ export class TraceByteParser {
       if (this.#blockStart < 0) this.#blockStart = s;
       this.#blockEnd = e;
       this.#frames++;
+      let h = Math.imul(this.#blockHash ^ (e - s), 16777619);
+      h = Math.imul(h ^ buf[e - 1], 16777619);
+      h = Math.imul(h ^ buf[e - 2], 16777619);
+      if (e - 3 > i) h = Math.imul(h ^ buf[e - 3], 16777619);
+      if (e - 5 > i) h = Math.imul(h ^ buf[e - 5], 16777619);
+      this.#blockHash = h;
       this.stats.linesRead++;
       this.stats.linesParsed++;
       this.#nonBlank++;
@@ -201,11 +215,32 @@ export class TraceByteParser {
     }
     // a frame line handled as a string keeps the rest of its block on the string path
     this.#fallback = arrow;
-    const text = str !== null ? str.slice(s, e) : this.#decoder.decode(buf.subarray(s, e));
     // a printable ASCII first character proves the line is not blank without trim()
     const c = buf[i];
+    if (fast && str !== null) {
+      const nonBlank = i < e && (c > 32 && c < 127 ? true : str.slice(s, e).trim().length > 0);
+      this.#cleanLine(buf, str, s, e, lineNo, nonBlank);
+      return;
+    }
+    const text = str !== null ? str.slice(s, e) : this.#decoder.decode(buf.subarray(s, e));
     const nonBlank = i < e && (c > 32 && c < 127 ? true : text.trim().length > 0);
-    this.#textLine(text, lineNo, nonBlank, fast);
+    this.#textLine(text, lineNo, nonBlank, false);
+  }
+
+  /** #textLine for a line of a clean chunk (no NUL, no U+FFFD), read in place: str[s, e). */
+  #cleanLine(buf: Uint8Array, str: string, s: number, e: number, lineNo: number, nonBlank: boolean): void {
+    this.stats.linesRead++;
+    this.#currentLine = lineNo;
+    this.#outcome = 0;
+    if (nonBlank) this.#nonBlank++;
+    try {
+      this.#core.lineBytes(buf, str, s, e, lineNo, this.#emit);
+    } catch (err) {
+      if (err instanceof MemforensicsInputError) throw err;
+      this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(err)}`, str.slice(s, e));
+      this.#outcome = 2;
+    }
+    this.#account();
   }
 
   #blockKey(): string {
@@ -215,9 +250,20 @@ export class TraceByteParser {
   }
 
   #flushBlock(): void {
+    const hash = this.#blockHash ^ this.#frames;
+    const bucket = this.#blocksByHash.get(hash);
     const key = this.#blockKey();
+    if (bucket !== undefined) {
+      for (const b of bucket) {
+        if (b.text === key) {
+          this.#core.useBlockFrames(b.frames);
+          this.#resetBlock();
+          return;
+        }
+      }
+    }
     const core = this.#core;
-    core.setBlockByKey(key, this.#frames, () => {
+    const shared = core.setBlockByKey(key, this.#frames, () => {
       const out: string[] = [];
       let p = 0;
       while (p < key.length) {
@@ -232,6 +278,11 @@ export class TraceByteParser {
       }
       return out;
     });
+    if (shared !== null) {
+      const entry = { text: detach(key), frames: shared };
+      if (bucket !== undefined) bucket.push(entry);
+      else this.#blocksByHash.set(hash, [entry]);
+    }
     this.#resetBlock();
   }
 
@@ -251,6 +302,7 @@ export class TraceByteParser {
 
   #resetBlock(): void {
     this.#frames = 0;
+    this.#blockHash = 0;
     this.#blockText = '';
     this.#blockStart = -1;
     this.#blockEnd = -1;
