@@ -248,6 +248,16 @@ const SPECS: FormatSpec[] = [
     ],
   },
   {
+    format: 'trace-cmd-stat',
+    template:
+      'cpus=2\n\nKernel buffer statistics:\n  Note: "entries" are the entries left in the kernel ring buffer and are not\n\n' +
+      'CPU: 0\nentries: 8741\noverrun: 0\ncommit overrun: 0\nbytes: 687572\noldest event ts:  3504.480313\nnow ts:  3506.547472\ndropped events: 0\nread events: 29563\n\n' +
+      'CPU0 data recorded at offset=0x1000\n    2854912 bytes in size\n',
+    long: { before: 'read events: ', fill: '9', after: '' },
+    // n CPUs (the map of per-CPU statistics grows with them).
+    distinct: (n) => 'Kernel buffer statistics:\n' + lines(n, (i) => `CPU: ${i}\nentries: ${i}\noverrun: 0\nread events: ${i}`),
+  },
+  {
     format: 'ftrace',
     template: FTRACE_TEMPLATE,
     long: { before: '          ', fill: 'x', after: '-1     [000] .N..     0.170000: kmalloc: call_site=c104deff ptr=c147dd20 bytes_req=29 bytes_alloc=32 gfp_flags=GFP_KERNEL' },

@@ -8,6 +8,7 @@ import { AllocationPairer, type PairingResult } from '../../src/analysis/pairing
 import { parseTraceCmdAsync, traceCmdParser, type TraceRecord } from '../../src/parsers/tracecmd/index.js';
 import { parseTraceBytesAsync } from '../../src/parsers/tracecmd/fast.js';
 import { pairTraceFileParallel } from '../../src/node/parallel-trace.js';
+import { nodeDecodeAscii } from '../../src/node/fastDecode.js';
 
 async function main(): Promise<void> {
   const [, , mode = 'fast', file = '', workersArg = '2'] = process.argv;
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     const stream = createReadStream(file, { highWaterMark: 1 << 20 });
     const onRecord = (x: unknown): void => pairer.add(x as TraceRecord);
     if (mode === 'text') await parseTraceCmdAsync(stream, { onRecord });
-    else await parseTraceBytesAsync(traceCmdParser, stream, { onRecord });
+    else await parseTraceBytesAsync(traceCmdParser, stream, { onRecord, decodeAscii: nodeDecodeAscii });
     result = pairer.finish();
     events = Object.values(result.eventCounts).reduce((a, b) => a + b, 0);
   }

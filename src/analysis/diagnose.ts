@@ -218,8 +218,14 @@ function spaceOf(leaks: readonly Finding[]): Verdict['space'] {
 export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefact[]): Verdict {
   const classifications = classify(ctx, artefacts);
   const limitBytes = ctx.options.limitBytes ?? ctx.memTotalBytes ?? null;
+  // Growth that an analysis confirmed stays a leak even when the alert rules grade it info (slow).
+  const confirmedBeforeGrading = ctx.findings.filter(isLeakFinding);
   const graded = ctx.findings.map((f) =>
-    CULPRIT_KINDS.has(f.kind) && f.severity !== 'info' ? { ...f, severity: gradeCulprit(f.evidence[0]?.values, limitBytes, ctx.options.alertThresholds) } : f,
+    CULPRIT_KINDS.has(f.kind) && f.severity !== 'info'
+      ? { ...f, severity: gradeCulprit(f.evidence[0]?.values, limitBytes, ctx.options.alertThresholds) }
+      : isCacheGrowth(f)
+        ? { ...f, severity: 'info' as const }
+        : f,
   );
   const merged = mergeByCulprit(graded);
   const link = linkKernelAndUser(merged);
@@ -232,10 +238,16 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
   const fragFindings = merged.filter((f) => f.kind === 'fragmentation' && f.severity !== 'info');
   const oomFrag = ctx.sections.oomEvents.filter((e) => (e.fragmentation as { fragmented?: boolean } | undefined)?.fragmented === true);
   const fragmented = fragClass.length > 0 || (fragFindings.length > 0 && classifications.length === 0) || oomFrag.length > 0;
-  const leaking = leaks.length > 0 || classifications.some((c) => c.kind === 'leak' || c.kind === 'leak-and-fragmentation');
+  const leaking = leaks.length > 0 || confirmedBeforeGrading.length > 0 || classifications.some((c) => c.kind === 'leak' || c.kind === 'leak-and-fragmentation');
 
   const analysedTrends = ctx.sections.trends.filter((t) => t.verdict !== 'insufficient-data').length;
-  const culpritToolsRan = ctx.sections.stackGrowth.length + ctx.sections.leakSites.length + ctx.sections.allocationSites.length + ctx.sections.kmemleakClusters.length;
+  // Tools that could have seen a leak and did not: a stack judged over several reports, a trace,
+  // a sanitizer report. One memleak report alone shows outstanding memory, not growth.
+  const culpritToolsRan =
+    ctx.sections.stackGrowth.filter((s) => s.verdict !== 'insufficient-data').length +
+    ctx.sections.leakSites.length +
+    ctx.traces.length +
+    ctx.sections.kmemleakClusters.length;
   const sawNoLeak = classifications.some((c) => c.kind === 'no-leak') || analysedTrends > 0 || culpritToolsRan > 0 || ctx.sections.slabGrowth.length > 0;
 
   let kind: VerdictKind;
@@ -245,14 +257,19 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
   else if (sawNoLeak) kind = 'no-leak';
   else kind = 'inconclusive';
 
+  const ooms = ctx.sections.oomEvents.length;
   const severity: FindingSeverity =
     kind === 'no-leak' || kind === 'inconclusive'
-      ? 'info'
-      : [...leaks, ...fragFindings].reduce<FindingSeverity>((s, f) => (RANK[f.severity] < RANK[s] ? f.severity : s), 'warning');
+      ? ooms > 0
+        ? 'warning'
+        : 'info'
+      : leaks.length === 0 && fragFindings.length === 0 && !fragmented
+        ? 'info'
+        : [...leaks, ...fragFindings].reduce<FindingSeverity>((s, f) => (RANK[f.severity] < RANK[s] ? f.severity : s), 'warning');
 
   const leakTrends = ctx.sections.trends.filter((t) => t.verdict === 'leak' && t.timeToLimitSeconds !== null);
   const timeToLimitSeconds = leakTrends.length > 0 ? Math.min(...leakTrends.map((t) => t.timeToLimitSeconds as number)) : null;
-  const space = leaking ? spaceOf(leaks) : 'unknown';
+  const space = leaking ? spaceOf(leaks.length > 0 ? leaks : confirmedBeforeGrading) : 'unknown';
 
   const evidence: Evidence[] = [];
   for (const f of [...culprits.slice(0, 3), ...leaks.filter((f) => !culprits.includes(f)).slice(0, 2), ...fragFindings.slice(0, 2)]) {
@@ -271,7 +288,7 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
   return {
     kind,
     severity,
-    summary: summarise(kind, leaks, culprits, fragClass, fragFindings, oomFrag.length, space, timeToLimitSeconds, analysedTrends, classifications),
+    summary: summarise(kind, leaks, culprits, confirmedBeforeGrading, fragClass, fragFindings, oomFrag.length, space, timeToLimitSeconds, analysedTrends, classifications, ctx.sections.oomEvents),
     confidence: Math.round(confidence * 100) / 100,
     timeToLimitSeconds,
     space,
@@ -284,6 +301,7 @@ function summarise(
   kind: VerdictKind,
   leaks: readonly Finding[],
   culprits: readonly Finding[],
+  slowLeaks: readonly Finding[],
   fragClass: readonly MemoryGrowthClassification[],
   fragFindings: readonly Finding[],
   oomFrag: number,
@@ -291,9 +309,10 @@ function summarise(
   timeToLimitSeconds: number | null,
   analysedTrends: number,
   classifications: readonly MemoryGrowthClassification[],
+  oomEvents: AnalysisContext['sections']['oomEvents'] = [],
 ): string {
   const where = space === 'both' ? 'kernel and user space' : space === 'kernel' ? 'kernel space' : space === 'user' ? 'user space' : 'an unlocalised place';
-  const top = culprits[0] ?? leaks[0];
+  const top = culprits[0] ?? leaks[0] ?? slowLeaks[0];
   const ttl = timeToLimitSeconds !== null && !top?.title.includes('limit') ? ` Projected to reach the limit in ${formatDuration(timeToLimitSeconds)}.` : '';
   const names = [...new Set(culprits.map((f) => f.culprit).filter((c): c is string => !!c))].slice(0, 4);
   const culpritText = names.length > 0 ? ` Culprit${names.length > 1 ? 's' : ''}: ${names.join(', ')}.` : '';
@@ -312,7 +331,10 @@ function summarise(
       return `No leak: free memory is fragmented. ${fragText}`;
     case 'no-leak':
       return `No leak found: ${analysedTrends} usage series analysed${classifications.length ? `, ${classifications.length} capture(s) classified` : ''}, and no culprit tool shows growing outstanding memory.`;
-    default:
-      return 'Inconclusive: the captures hold no usage series, trace or leak report long enough to judge. Capture meminfo or slabinfo every few seconds over several stress cycles.';
+    default: {
+      const victims = [...new Set(oomEvents.map((e) => e.victimComm).filter((c): c is string => !!c))].slice(0, 4);
+      const oom = oomEvents.length > 0 ? `${oomEvents.length} OOM kill${oomEvents.length > 1 ? 's' : ''}${victims.length ? ` (${victims.join(', ')})` : ''}, but ` : '';
+      return `Inconclusive: ${oom}the captures hold no usage series, trace or leak report long enough to tell a leak from load. Capture meminfo or slabinfo every few seconds over several stress cycles.`;
+    }
   }
 }

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FORMAT_IDS, type FormatId } from '../core/parser.js';
-import { formatBytes, parseSize } from '../core/text.js';
+import { formatBytes, formatDuration, parseSize } from '../core/text.js';
 import { analyzePaths, type AnalyzePathsOptions } from '../node/analyzePaths.js';
 import { contentKind, listArtefactFiles, readHead } from '../node/files.js';
 import { detectFormat, PARSERS } from '../parsers/registry.js';
 import { compareRuns } from '../analysis/compareRuns.js';
+import { isLeakFinding } from '../analysis/diagnose.js';
 import { PairingOptionsSchema } from '../analysis/pairing/index.js';
 import { renderers } from './renderers.js';
 import type { Report } from '../report/schema.js';
@@ -29,6 +30,7 @@ analyze options:
   --limit SIZE           memory limit to project usage to (e.g. 2GiB; default MemTotal)
   --interval SECONDS     sampling interval of series captured without timestamps
   --baseline PATH        compare with a baseline capture (before a fix); repeatable
+  --each                 analyse every subfolder of the given folders as its own run (one report each)
   --fail-on LEVEL        exit 3 when a finding of LEVEL (critical|warning) or worse exists
   --include-tracer       keep the tracer's own allocations (trace-cmd, bpftrace, perf)
   --comm NAME            trace pairing: count only allocations by this comm (repeatable)
@@ -101,6 +103,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
       events: { type: 'string' },
       'young-age': { type: 'string' },
       'all-series': { type: 'boolean' },
+      each: { type: 'boolean' },
       quiet: { type: 'boolean' },
       jobs: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -144,47 +147,93 @@ async function analyzeCommand(args: string[]): Promise<number> {
     jobs,
   };
 
-  let report: Report = await analyzePaths(positionals, options);
-  if (tty) process.stderr.write('\r\x1b[K');
-  if (values.baseline && values.baseline.length > 0) {
-    const baseline = await analyzePaths(values.baseline, options);
-    report = { ...report, comparison: compareRuns(baseline, report) };
+  const r = await renderers();
+  const runs = values.each ? await subfolderRuns(positionals) : [{ name: '', paths: positionals }];
+  if (runs.length === 0) throw new UsageError('--each: the given folders have no subfolders');
+  const results: { name: string; report: Report; outDir?: string }[] = [];
+  const written: string[] = [];
+  for (const run of runs) {
+    let report: Report = await analyzePaths(run.paths, options);
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (values.baseline && values.baseline.length > 0) {
+      const baseline = await analyzePaths(values.baseline, options);
+      report = { ...report, comparison: compareRuns(baseline, report) };
+    }
+    const outputs: [string, string][] = [];
+    const outDir = values['out-dir'] ? path.join(values['out-dir'], run.name) : undefined;
+    if (outDir) {
+      outputs.push([path.join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`]);
+      outputs.push([path.join(outDir, 'report.md'), r.markdown(report)]);
+      outputs.push([path.join(outDir, 'report.html'), r.html(report)]);
+    }
+    if (!values.each && values.html) outputs.push([values.html, r.html(report)]);
+    if (!values.each && values.markdown) outputs.push([values.markdown, r.markdown(report)]);
+    for (const [file, text] of outputs) {
+      await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+      await writeFile(file, text);
+      written.push(file);
+    }
+    results.push({ name: run.name, report, ...(outDir ? { outDir } : {}) });
   }
 
-  const r = await renderers();
-  const outputs: [string, string][] = [];
-  if (values['out-dir']) {
-    const dir = values['out-dir'];
-    await mkdir(dir, { recursive: true });
-    outputs.push([path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`]);
-    outputs.push([path.join(dir, 'report.md'), r.markdown(report)]);
-    outputs.push([path.join(dir, 'report.html'), r.html(report)]);
+  if (values.each) {
+    process.stdout.write(values.json ? `${JSON.stringify(results.map(({ name, report }) => ({ run: name, report })), null, 2)}\n` : runsTable(results));
+  } else {
+    const { report } = results[0];
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : r.markdown(report));
   }
-  if (values.html) outputs.push([values.html, r.html(report)]);
-  if (values.markdown) outputs.push([values.markdown, r.markdown(report)]);
-  for (const [file, text] of outputs) {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, text);
-  }
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : r.markdown(report));
+  const reports = results.map((x) => x.report);
   if (!quiet) {
-    const failed = report.artefacts.filter((a) => a.error).length;
+    const artefacts = reports.reduce((n, x) => n + x.artefacts.length, 0);
+    const failed = reports.reduce((n, x) => n + x.artefacts.filter((a) => a.error).length, 0);
+    const findings = reports.reduce((n, x) => n + x.findings.length, 0);
+    const verdicts = [...new Set(reports.map((x) => x.verdict.kind))].join(', ');
     process.stderr.write(
-      `memforensics: ${report.artefacts.length} artefacts (${failed} not analysed), ${report.findings.length} findings, verdict ${report.verdict.kind}` +
-        (outputs.length ? `; wrote ${outputs.map(([f]) => f).join(', ')}` : '') +
+      `memforensics: ${runs.length > 1 ? `${runs.length} runs, ` : ''}${artefacts} artefacts (${failed} not analysed), ${findings} findings, verdict ${verdicts}` +
+        (written.length ? `; wrote ${written.length > 3 ? `${written.length} files under ${values['out-dir']}` : written.join(', ')}` : '') +
         '\n',
     );
   }
-  const analysable = report.artefacts.filter((a) => !a.skipped && !a.sidecarOf);
+  const analysable = reports.flatMap((x) => x.artefacts).filter((a) => !a.skipped && !a.sidecarOf);
   if (analysable.length > 0 && analysable.every((a) => a.error)) {
     process.stderr.write('memforensics: no input could be analysed\n');
     return 1;
   }
   if (failOn) {
     const levels = failOn === 'critical' ? ['critical'] : ['critical', 'warning'];
-    if (report.findings.some((f) => levels.includes(f.severity))) return 3;
+    if (reports.some((x) => x.findings.some((f) => levels.includes(f.severity)))) return 3;
   }
   return 0;
+}
+
+/** `--each`: every subfolder of the given folders is one run (one capture bundle, one report). */
+async function subfolderRuns(paths: readonly string[]): Promise<{ name: string; paths: string[] }[]> {
+  const runs: { name: string; paths: string[] }[] = [];
+  for (const p of paths) {
+    const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
+    for (const e of entries.filter((x) => x.isDirectory() && !x.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
+      runs.push({ name: paths.length > 1 ? `${path.basename(p)}/${e.name}` : e.name, paths: [path.join(p, e.name)] });
+    }
+  }
+  return runs;
+}
+
+/** The Markdown table that `--each` prints: one row per run. */
+function runsTable(results: readonly { name: string; report: Report; outDir?: string }[]): string {
+  const cell = (x: string) => x.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  const rows = results.map(({ name, report, outDir }) => {
+    const v = report.verdict;
+    const top =
+      v.kind === 'fragmentation'
+        ? report.findings.find((f) => f.kind === 'fragmentation' || f.kind === 'oom-kill')
+        : v.kind === 'no-leak' || v.kind === 'inconclusive'
+          ? undefined
+          : (report.findings.find((f) => isLeakFinding(f) && f.culprit) ?? report.findings.find(isLeakFinding) ?? report.findings.find((f) => f.culprit));
+    const ttl = v.timeToLimitSeconds != null ? formatDuration(v.timeToLimitSeconds) : '–';
+    const culprit = top ? (top.culprit ?? top.title) : v.kind === 'fragmentation' ? v.summary : '–';
+    return `| ${cell(name)} | **${v.kind}** | ${v.severity} | ${v.space ?? '–'} | ${ttl} | ${cell(culprit.length > 80 ? `${culprit.slice(0, 79)}…` : culprit)} | ${outDir ? `\`${cell(path.join(outDir, 'report.html'))}\`` : '–'} |`;
+  });
+  return ['# memforensics: one report per run', '', '| run | verdict | severity | where | time to limit | top culprit | report |', '| --- | --- | --- | --- | ---: | --- | --- |', ...rows, ''].join('\n');
 }
 
 function numbers(list: string[] | undefined, flag: string): number[] | undefined {

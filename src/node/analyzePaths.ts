@@ -9,6 +9,7 @@ import { parserFor } from '../parsers/registry.js';
 import { parseAsync } from '../core/parser.js';
 import { ftraceParser, traceCmdParser } from '../parsers/tracecmd/index.js';
 import { parseTraceBytesAsync } from '../parsers/tracecmd/fast.js';
+import { nodeDecodeAscii } from './fastDecode.js';
 import type { Report } from '../report/schema.js';
 import { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget } from './files.js';
 
@@ -134,7 +135,7 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     // Traces take the byte-level fast path (same ParseResult as parseAsync, tested equal).
     const result =
       format === 'trace-cmd' || format === 'ftrace'
-        ? await parseTraceBytesAsync(format === 'ftrace' ? ftraceParser : traceCmdParser, chunks, parseOptions)
+        ? await parseTraceBytesAsync(format === 'ftrace' ? ftraceParser : traceCmdParser, chunks, { ...parseOptions, decodeAscii: nodeDecodeAscii })
         : await parseAsync(parserFor(format)!, chunks, parseOptions);
     return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };
   } catch (e) {

@@ -4,6 +4,7 @@ import { isInputError } from '../core/errors.js';
 import { ftraceParser, traceCmdParser, type TraceRecord } from '../parsers/tracecmd/index.js';
 import { parseTraceBytesAsync } from '../parsers/tracecmd/fast.js';
 import type { PieceResult, PieceTask } from './parallel-trace.js';
+import { nodeDecodeAscii } from './fastDecode.js';
 
 /** Worker entry of pairTraceFileParallel: parses one byte range of a trace file per message. */
 parentPort!.on('message', (task: PieceTask) => {
@@ -29,7 +30,7 @@ parentPort!.on('message', (task: PieceTask) => {
   };
   const def = task.format === 'ftrace' ? ftraceParser : traceCmdParser;
   const stream = createReadStream(task.path, { start: task.start, end: task.end - 1, highWaterMark: 1 << 20 });
-  parseTraceBytesAsync(def, stream, { onRecord: (r) => records.push(slim(r as TraceRecord)) })
+  parseTraceBytesAsync(def, stream, { onRecord: (r) => records.push(slim(r as TraceRecord)), decodeAscii: nodeDecodeAscii })
     .then((r) => {
       const msg: PieceResult = { index: task.index, records: [], recordsJson: JSON.stringify(records), stats: r.stats, diagnostics: r.diagnostics };
       parentPort!.postMessage(msg);

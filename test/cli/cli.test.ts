@@ -50,6 +50,18 @@ describe('memforensics CLI', () => {
     expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('<!DOCTYPE html>');
   });
 
+  it('--each gives one report per capture folder and a table of verdicts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-each-'));
+    const r = await cli('analyze', path.join(SAMPLES, 'captures'), '--each', '--out-dir', dir, '--quiet');
+    expect(r.code).toBe(0);
+    const row = (run: string) => r.stdout.split('\n').find((l) => l.startsWith(`| ${run} |`)) ?? '';
+    expect(row('D4_control')).toContain('**no-leak**');
+    expect(row('D4_leak')).toContain('**leak**');
+    expect(row('D5_fragmentation')).toContain('**fragmentation**');
+    expect(row('D3_userspace')).toContain('parse_config_entry');
+    expect(existsSync(path.join(dir, 'D2_slab_meminfo', 'report.html'))).toBe(true);
+  });
+
   it('--fail-on gates CI with exit code 3', async () => {
     expect((await cli('analyze', D3, '--fail-on', 'warning', '--quiet')).code).toBe(3);
     expect((await cli('analyze', path.join(SAMPLES, 'captures/D4_control'), '--fail-on', 'warning', '--quiet')).code).toBe(0);

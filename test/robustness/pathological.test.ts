@@ -20,6 +20,8 @@ const SMALL = { chars: 32 * 1024, frames: 2000, keys: 1000 } as const;
 const MAX_PER_CODE = 5;
 /** Cases whose stored diagnostic message is known to grow with the line (reported to the owner; the KNOWN ISSUE tests track them). */
 const KNOWN_LONG_MESSAGE = new Set(['trace-cmd long-event-name']);
+/** Cases whose stats counters are known to grow with the input (same owner, same tests). */
+const KNOWN_COUNTERS = new Set(['trace-cmd long-event-name', 'trace-cmd distinct-events']);
 
 function sizeOf(c: PathologicalCase): number {
   return SMALL[c.unit];
@@ -88,6 +90,12 @@ describe('pathological input: no untyped throw, every line accounted, bounded di
       expect(d.excerpt.length).toBeLessThanOrEqual(EXCERPT_MAX);
       if (KNOWN_LONG_MESSAGE.has(`${c.format} ${c.name}`)) continue; // see the KNOWN ISSUE tests below
       expect(d.message.length, `${d.code}: ${d.message.slice(0, 80)}`).toBeLessThanOrEqual(400);
+    }
+    // Stats counters are a fixed vocabulary: neither their number nor their names grow with the input.
+    if (!KNOWN_COUNTERS.has(`${c.format} ${c.name}`)) {
+      const names = Object.keys(result.stats.counters);
+      expect(names.length).toBeLessThanOrEqual(100);
+      for (const k of names) expect(k.length).toBeLessThanOrEqual(200);
     }
     // The valid lines around the hostile ones still give their records.
     expect(result.stats.records).toBeGreaterThan(0);
@@ -162,6 +170,12 @@ describe('what the parsers keep from hostile input', () => {
     const r = parseText(parserFor('trace-cmd')!, c.build(SMALL.chars));
     const d = r.diagnostics.items.find((x) => x.code === 'trace-unknown-event')!;
     expect(d.message.length).toBeLessThanOrEqual(400);
+  });
+
+  it.fails('KNOWN ISSUE trace-cmd: the stats counter of an unknown event is named after the whole event name', () => {
+    const c = casesFor('trace-cmd').find((x) => x.name === 'long-event-name')!;
+    const r = parseText(parserFor('trace-cmd')!, c.build(SMALL.chars));
+    for (const k of Object.keys(r.stats.counters)) expect(k.length).toBeLessThanOrEqual(200);
   });
 
   it.fails('KNOWN ISSUE trace-cmd: one stats counter per distinct unknown event name (2,000 names, 2,000 counters)', () => {

@@ -185,7 +185,135 @@ export const PairingResultSchema = z.object({
 });
 export type PairingResult = z.infer<typeof PairingResultSchema>;
 
+/** One aggregate of a piece (see AllocationPairer.exportPiece). */
+export interface PieceAgg {
+  key: string;
+  site: string;
+  comm: string | null;
+  pid: number | null;
+  event: string;
+  cacheName: string | null;
+  stackId: number | null;
+  allocs: number;
+  frees: number;
+  inferredFrees: number;
+  outstandingCount: number;
+  outstandingBytes: number;
+  lifeN: number;
+  lifeParts: number[];
+  lifeMin: number;
+  lifeMax: number;
+  hist: number[] | null;
+  firstLine: number;
+  lastLine: number;
+}
+export interface PieceTask {
+  key: string;
+  comm: string;
+  pid: number | null;
+  allocs: number;
+  frees: number;
+  inferredFrees: number;
+  outstandingCount: number;
+  outstandingBytes: number;
+}
+/** An allocation live at the end of a piece; site/stack/task index the piece's aggregates (-1: none). */
+export interface PieceLive {
+  page: boolean;
+  key: string;
+  ts: number;
+  bytes: number;
+  req: number;
+  line: number;
+  site: number;
+  stack: number;
+  task: number;
+}
+/** A free the piece could not match. */
+export interface PieceUnmatched {
+  page: boolean;
+  key: string;
+  line: number;
+  ts: number;
+  event: string;
+  comm: string;
+  pid: number;
+  callSite: string | null;
+}
+/** What a pairer in piece mode hands to mergePiece: counters, aggregates, stacks, live set, open questions. */
+export interface PairingPiece {
+  eventCounts: Record<string, number>;
+  start: number | null;
+  end: number | null;
+  ignored: number;
+  allocs: number;
+  frees: number;
+  byEvent: Record<string, { allocs: number; frees: number }>;
+  inferredSlab: number;
+  inferredPage: number;
+  /** Unmatched frees of pointers the piece had seen before (not resolvable by the merge). */
+  unmatchedSlab: number;
+  unmatchedPage: number;
+  /** Frees of pointers the piece had not seen: matched against the earlier pieces' live set at the merge. */
+  candidates: PieceUnmatched[];
+  /** The first unmatched frees that are not candidates (for the result's samples). */
+  samples: PieceUnmatched[];
+  /** Pointers whose first event in the piece is an allocation: an earlier live object there was freed untraced. */
+  firstAllocSlab: string[];
+  firstAllocPages: string[];
+  stacks: TraceStackRecord[];
+  sites: PieceAgg[];
+  stackAggs: PieceAgg[];
+  tasks: PieceTask[];
+  live: PieceLive[];
+}
+
 const HIST_BUCKETS = 48; // log2 buckets of microseconds: 1 µs .. ~8.9 years
+
+/**
+ * Adds x to an exact sum kept as non-overlapping partials (Shewchuk; Python's math.fsum). The
+ * rounded total does not depend on the order of the additions, so pieces of a trace paired
+ * apart and merged give the serial mean lifetime to the last bit.
+ */
+function addExact(parts: number[], x: number): void {
+  let n = 0;
+  for (let j = 0; j < parts.length; j++) {
+    let y = parts[j];
+    if (Math.abs(x) < Math.abs(y)) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    const hi = x + y;
+    const lo = y - (hi - x);
+    if (lo !== 0) parts[n++] = lo;
+    x = hi;
+  }
+  parts.length = n;
+  parts.push(x);
+}
+
+/** The correctly rounded value of an exact sum (math.fsum's final step). */
+function exactValue(parts: readonly number[]): number {
+  let n = parts.length;
+  if (n === 0) return 0;
+  let hi = parts[--n];
+  let lo = 0;
+  while (n > 0) {
+    const x = hi;
+    const y = parts[--n];
+    hi = x + y;
+    const yr = hi - x;
+    lo = y - yr;
+    if (lo !== 0) break;
+  }
+  if (n > 0 && ((lo < 0 && parts[n - 1] < 0) || (lo > 0 && parts[n - 1] > 0))) {
+    const y = lo * 2;
+    const x = hi + y;
+    if (y === x - hi) hi = x;
+  }
+  return hi;
+}
 
 class Agg {
   allocs = 0;
@@ -194,7 +322,8 @@ class Agg {
   outstandingCount = 0;
   outstandingBytes = 0;
   lifeN = 0;
-  lifeSum = 0;
+  /** Exact sum of the lifetimes (see addExact). */
+  lifeParts: number[] = [];
   lifeMin = Infinity;
   lifeMax = -Infinity;
   hist: Uint32Array | null = null;
@@ -210,7 +339,7 @@ class Agg {
   ) {}
   lifetime(sec: number): void {
     this.lifeN++;
-    this.lifeSum += sec;
+    addExact(this.lifeParts, sec);
     if (sec < this.lifeMin) this.lifeMin = sec;
     if (sec > this.lifeMax) this.lifeMax = sec;
     const us = sec * 1e6;
@@ -302,7 +431,7 @@ function lifetimeStats(a: Agg): LifetimeStats {
       }
     }
   }
-  return { count: a.lifeN, meanSeconds: a.lifeSum / a.lifeN, minSeconds: a.lifeMin, maxSeconds: a.lifeMax, medianSeconds: median };
+  return { count: a.lifeN, meanSeconds: exactValue(a.lifeParts) / a.lifeN, minSeconds: a.lifeMin, maxSeconds: a.lifeMax, medianSeconds: median };
 }
 
 /** Least squares of cumulative bytes against time: slope (bytes/s) and R². */
@@ -375,6 +504,17 @@ export class AllocationPairer {
   readonly #byEvent: Record<string, { allocs: number; frees: number }> = {};
   #start: number | null = null;
   #end: number | null = null;
+  /** Piece mode (startPiece): pointers seen, first allocations, unmatched frees to resolve at the merge. */
+  #piece: {
+    slab: Set<string>;
+    pages: Set<string>;
+    firstAllocSlab: string[];
+    firstAllocPages: string[];
+    candidates: PieceUnmatched[];
+    samples: PieceUnmatched[];
+  } | null = null;
+  /** mergePiece: global stack ids by kind + frames. */
+  readonly #mergeStackIds = new Map<string, number>();
 
   constructor(options: PairingOptions = {}) {
     this.#o = options;
@@ -489,6 +629,14 @@ export class AllocationPairer {
 
   #alloc(e: TraceEvent, map: Map<string, Live>, key: string, bytes: number, req: number, page: boolean): void {
     const old = map.get(key);
+    if (this.#piece !== null && old === undefined) {
+      const seen = page ? this.#piece.pages : this.#piece.slab;
+      if (!seen.has(key)) {
+        const k = detach(key);
+        seen.add(k);
+        (page ? this.#piece.firstAllocPages : this.#piece.firstAllocSlab).push(k);
+      }
+    }
     if (old !== undefined) {
       // the allocator handed this pointer out again: the earlier object was freed untraced
       if (page) this.#inferredPage++;
@@ -595,6 +743,21 @@ export class AllocationPairer {
 
   #free(e: TraceEvent, map: Map<string, Live>, key: string, page: boolean): void {
     const l = map.get(key);
+    if (l === undefined && this.#piece !== null) {
+      // piece mode: the merge decides (against the earlier pieces' live set)
+      const pc = this.#piece;
+      const seen = page ? pc.pages : pc.slab;
+      const first = !seen.has(key);
+      if (first) seen.add(detach(key));
+      const u: PieceUnmatched = { page, key: detach(key), line: e.line, ts: e.ts, event: e.event, comm: detach(e.comm), pid: e.pid, callSite: e.callSite === undefined ? null : detach(e.callSite) };
+      if (first) pc.candidates.push(u);
+      else {
+        if (page) this.#unmatchedPage++;
+        else this.#unmatchedSlab++;
+        if (pc.samples.length < (this.#o.maxSamples ?? 20)) pc.samples.push(u);
+      }
+      return;
+    }
     if (l === undefined) {
       if (page) this.#unmatchedPage++;
       else this.#unmatchedSlab++;
@@ -620,6 +783,220 @@ export class AllocationPairer {
     if (!frames) return false;
     for (let i = 0; i < frames.length && i < 8; i++) if (SLAB_INTERNAL.has(symbolOf(frames[i]))) return true;
     return false;
+  }
+
+  /**
+   * Piece mode (parallel pairing): the pairer is fed one piece of a trace, cut at a line
+   * boundary, without the live set the earlier pieces left. It remembers, per pointer, whether
+   * the first event the piece saw on it was an allocation or an unmatched free, so that
+   * mergePiece can resolve those against the live set carried from the earlier pieces.
+   * Call before the first event.
+   */
+  startPiece(): void {
+    this.#piece = { slab: new Set(), pages: new Set(), firstAllocSlab: [], firstAllocPages: [], candidates: [], samples: [] };
+  }
+
+  /**
+   * The piece's state for mergePiece (structured-clone safe: plain objects, arrays, numbers).
+   * @example
+   * const pairer = new AllocationPairer(opts); pairer.startPiece();
+   * for (const r of pieceRecords) pairer.add(r);
+   * postMessage(pairer.exportPiece());
+   */
+  exportPiece(): PairingPiece {
+    const pc = this.#piece;
+    if (pc === null) throw new Error('exportPiece() needs startPiece() first');
+    const siteIdx = new Map<Agg, number>();
+    const stackIdx = new Map<Agg, number>();
+    const taskIdx = new Map<TaskAgg, number>();
+    const aggState = (key: string, a: Agg): PieceAgg => ({
+      key, site: a.site, comm: a.comm, pid: a.pid, event: a.event, cacheName: a.cacheName, stackId: a.stackId,
+      allocs: a.allocs, frees: a.frees, inferredFrees: a.inferredFrees, outstandingCount: a.outstandingCount, outstandingBytes: a.outstandingBytes,
+      lifeN: a.lifeN, lifeParts: [...a.lifeParts], lifeMin: a.lifeMin, lifeMax: a.lifeMax, hist: a.hist ? Array.from(a.hist) : null,
+      firstLine: a.firstLine, lastLine: a.lastLine,
+    });
+    const sites: PieceAgg[] = [];
+    for (const [k, a] of this.#bySite) {
+      siteIdx.set(a, sites.length);
+      sites.push(aggState(k, a));
+    }
+    const stackAggs: PieceAgg[] = [];
+    for (const [k, a] of this.#byStack) {
+      stackIdx.set(a, stackAggs.length);
+      stackAggs.push(aggState(k, a));
+    }
+    const tasks: PieceTask[] = [];
+    for (const [k, t] of this.#byTask) {
+      taskIdx.set(t, tasks.length);
+      tasks.push({ key: k, comm: t.comm, pid: t.pid, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes });
+    }
+    const live: PieceLive[] = [];
+    const addLive = (page: boolean, m: Map<string, Live>): void => {
+      for (const [key, l] of m) {
+        live.push({
+          page, key, ts: l.ts, bytes: l.bytes, req: l.req, line: l.line,
+          site: l.site ? siteIdx.get(l.site)! : -1, stack: l.stack ? stackIdx.get(l.stack)! : -1, task: l.task ? taskIdx.get(l.task)! : -1,
+        });
+      }
+    };
+    addLive(false, this.#slab);
+    addLive(true, this.#pages);
+    return {
+      eventCounts: { ...this.#eventCounts },
+      start: this.#start,
+      end: this.#end,
+      ignored: this.#ignored,
+      allocs: this.#allocs,
+      frees: this.#frees,
+      byEvent: Object.fromEntries(Object.entries(this.#byEvent).map(([k, v]) => [k, { ...v }])),
+      inferredSlab: this.#inferredSlab,
+      inferredPage: this.#inferredPage,
+      unmatchedSlab: this.#unmatchedSlab,
+      unmatchedPage: this.#unmatchedPage,
+      candidates: pc.candidates,
+      samples: pc.samples,
+      firstAllocSlab: pc.firstAllocSlab,
+      firstAllocPages: pc.firstAllocPages,
+      stacks: [...this.#stacks.values()],
+      sites,
+      stackAggs,
+      tasks,
+      live,
+    };
+  }
+
+  /**
+   * Merges the next piece (in file order) into this pairer, which holds the pieces before it:
+   * the piece's first allocations over pointers still live here are inferred frees of the
+   * earlier objects, its first frees of such pointers are their frees (lifetimes and all), the
+   * rest stays unmatched; aggregates are summed, stacks renumbered, lines shifted by
+   * `lineOffset`, and the piece's live set appended in its order. The merged finish() equals
+   * the serial one.
+   * @example
+   * const merged = new AllocationPairer(opts);
+   * for (const [i, piece] of pieces.entries()) merged.mergePiece(piece, lineOffsets[i]);
+   * merged.finish();
+   */
+  mergePiece(p: PairingPiece, lineOffset: number): void {
+    const shift = (line: number): number => (line > 0 ? line + lineOffset : line);
+    // stacks: global ids in order of first appearance, as the serial parser numbers them
+    const localStack: number[] = [];
+    for (const st of p.stacks) {
+      const k = `${st.kind}\n${st.frames.join('\n')}`;
+      let id = this.#mergeStackIds.get(k);
+      if (id === undefined) {
+        id = this.#mergeStackIds.size;
+        this.#mergeStackIds.set(k, id);
+        this.#stacks.set(id, { ...st, id, line: shift(st.line) });
+      }
+      localStack[st.id] = id;
+    }
+    for (const [k, v] of Object.entries(p.eventCounts)) this.#eventCounts[k] = (this.#eventCounts[k] ?? 0) + v;
+    if (this.#start === null) this.#start = p.start;
+    if (p.end !== null && (this.#end === null || p.end > this.#end)) this.#end = p.end;
+    this.#ignored += p.ignored;
+    this.#allocs += p.allocs;
+    this.#frees += p.frees;
+    for (const [k, v] of Object.entries(p.byEvent)) {
+      const b = (this.#byEvent[k] ??= { allocs: 0, frees: 0 });
+      b.allocs += v.allocs;
+      b.frees += v.frees;
+    }
+    this.#inferredSlab += p.inferredSlab;
+    this.#inferredPage += p.inferredPage;
+    this.#unmatchedSlab += p.unmatchedSlab;
+    this.#unmatchedPage += p.unmatchedPage;
+    // aggregates (inserted in the piece's order: the serial first-appearance order)
+    const mergeAgg = (m: Map<string, Agg>, st: PieceAgg, key: string, stackId: number | null): Agg => {
+      let a = m.get(key);
+      if (a === undefined) {
+        a = new Agg(st.site, st.comm, st.pid, st.event, st.cacheName, stackId);
+        a.firstLine = shift(st.firstLine);
+        m.set(key, a);
+      }
+      a.allocs += st.allocs;
+      a.frees += st.frees;
+      a.inferredFrees += st.inferredFrees;
+      a.outstandingCount += st.outstandingCount;
+      a.outstandingBytes += st.outstandingBytes;
+      a.lifeN += st.lifeN;
+      for (const x of st.lifeParts) addExact(a.lifeParts, x);
+      if (st.lifeMin < a.lifeMin) a.lifeMin = st.lifeMin;
+      if (st.lifeMax > a.lifeMax) a.lifeMax = st.lifeMax;
+      if (st.hist) {
+        const h = (a.hist ??= new Uint32Array(HIST_BUCKETS));
+        for (let b = 0; b < HIST_BUCKETS; b++) h[b] += st.hist[b];
+      }
+      if (st.lastLine > 0) a.lastLine = shift(st.lastLine);
+      return a;
+    };
+    const sites = p.sites.map((st) => mergeAgg(this.#bySite, st, st.key, st.stackId));
+    const stackAggs = p.stackAggs.map((st) => {
+      const gid = st.stackId === null ? null : (localStack[st.stackId] ?? st.stackId);
+      const sep = st.key.indexOf('\u0000');
+      const key = `${gid ?? -1}${st.key.slice(sep)}`;
+      return mergeAgg(this.#byStack, st, key, gid);
+    });
+    const tasks = p.tasks.map((st) => {
+      let t = this.#byTask.get(st.key);
+      if (t === undefined) {
+        t = new TaskAgg(st.comm, st.pid);
+        this.#byTask.set(st.key, t);
+      }
+      t.allocs += st.allocs;
+      t.frees += st.frees;
+      t.inferredFrees += st.inferredFrees;
+      t.outstandingCount += st.outstandingCount;
+      t.outstandingBytes += st.outstandingBytes;
+      return t;
+    });
+    // the piece's first events on pointers live before it
+    for (const key of p.firstAllocSlab) this.#inferOver(this.#slab, key, false);
+    for (const key of p.firstAllocPages) this.#inferOver(this.#pages, key, true);
+    const unmatched: PieceUnmatched[] = [];
+    for (const c of p.candidates) {
+      const map = c.page ? this.#pages : this.#slab;
+      const l = map.get(c.key);
+      if (l === undefined) {
+        if (c.page) this.#unmatchedPage++;
+        else this.#unmatchedSlab++;
+        unmatched.push(c);
+        continue;
+      }
+      map.delete(c.key);
+      if (l.site) {
+        this.#frees++;
+        (this.#byEvent[l.site.event] ??= { allocs: 0, frees: 0 }).frees++;
+        const life = Math.max(0, c.ts - l.ts);
+        l.site.lifetime(life);
+        l.stack?.lifetime(life);
+      }
+      this.#release(l, false);
+    }
+    // samples: the first unmatched frees in file order
+    const max = this.#o.maxSamples ?? 20;
+    if (this.#unmatchedSamples.length < max) {
+      const all = [...unmatched, ...p.samples].sort((x, y) => x.line - y.line);
+      for (const u of all) {
+        if (this.#unmatchedSamples.length >= max) break;
+        this.#unmatchedSamples.push({ line: shift(u.line), ts: u.ts, event: u.event, comm: u.comm, pid: u.pid, callSite: u.callSite, key: u.key });
+      }
+    }
+    // the piece's live set, after what stays live from before it
+    for (const l of p.live) {
+      const map = l.page ? this.#pages : this.#slab;
+      map.set(l.key, new Live(l.ts, l.bytes, l.req, l.site >= 0 ? sites[l.site] : null, l.stack >= 0 ? stackAggs[l.stack] : null, l.task >= 0 ? tasks[l.task] : null, shift(l.line)));
+    }
+  }
+
+  /** An allocation over a pointer live from an earlier piece: that object was freed untraced. */
+  #inferOver(map: Map<string, Live>, key: string, page: boolean): void {
+    const old = map.get(key);
+    if (old === undefined) return;
+    if (page) this.#inferredPage++;
+    else this.#inferredSlab++;
+    this.#release(old, true);
+    map.delete(key);
   }
 
   /** Number of live (unfreed) allocations tracked right now: the pairer's memory. */

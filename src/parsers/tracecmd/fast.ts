@@ -18,12 +18,26 @@ import { createTraceCore, detach, type TraceCore, type TraceParseOptions, type T
 
 const NULL_EMIT: Emit<TraceRecord> = { record() {}, diagnostic() {}, skip() {}, count() {} };
 
+/** Bytes decoded at a time (below V8's large-object threshold, 128 KiB). */
+const WINDOW = 60_000;
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
   return out;
 }
+
+/** Options of the byte front end: the parser's options plus an optional native decoder. */
+export type TraceByteOptions = Partial<TraceParseOptions> &
+  CommonParseOptions & {
+    /**
+     * Decodes a chunk that is pure ASCII and returns null otherwise: the host's fastest path
+     * (Node: `isAscii(b) ? Buffer.latin1Slice : null`, see src/node/fastDecode.ts). Without it
+     * every chunk goes through TextDecoder, which is the same result, only slower.
+     */
+    decodeAscii?: (bytes: Uint8Array) => string | null;
+  };
 
 export class TraceByteParser {
   readonly #def: ParserDefinition<TraceRecord, TraceParseOptions>;
@@ -57,10 +71,15 @@ export class TraceByteParser {
    * whole block text as a Map key cost more than all the frame lines' scanning.
    */
   #blockHash = 0;
+  /** core.blockState() after the last line the core saw (frame lines on the fast path do not change it). */
+  #blockState: 0 | 1 | 2 = 0;
   readonly #blocksByHash = new Map<number, { text: string; frames: string[] }[]>();
 
-  constructor(def: ParserDefinition<TraceRecord, TraceParseOptions>, options: Partial<TraceParseOptions> & CommonParseOptions = {}) {
+  readonly #decodeAscii: ((bytes: Uint8Array) => string | null) | undefined;
+
+  constructor(def: ParserDefinition<TraceRecord, TraceParseOptions>, options: TraceByteOptions = {}) {
     this.#def = def;
+    this.#decodeAscii = options.decodeAscii;
     this.#core = createTraceCore(options);
     this.#onRecord = options.onRecord;
     this.diagnostics = new DiagnosticCollector(options.maxDiagnosticsPerCode ?? DEFAULT_MAX_DIAGNOSTICS_PER_CODE);
@@ -142,7 +161,20 @@ export class TraceByteParser {
       this.#carry = bytes.slice(from);
       return;
     }
-    this.#lines(bytes.subarray(from, last + 1));
+    // Windows of at most WINDOW bytes cut at newlines: each decoded window is a young-generation
+    // string that dies in a cheap scavenge (a 1 MiB chunk string lives in large-object space
+    // until a full GC).
+    const stopAt = last + 1;
+    let a = from;
+    while (a < stopAt) {
+      let b = stopAt;
+      if (b - a > WINDOW) {
+        const nl = bytes.lastIndexOf(10, a + WINDOW - 1);
+        b = nl >= a ? nl + 1 : bytes.indexOf(10, a + WINDOW) + 1;
+      }
+      this.#lines(bytes.subarray(a, b));
+      a = b;
+    }
     this.#carry = bytes.slice(last + 1);
   }
 
@@ -150,11 +182,12 @@ export class TraceByteParser {
   #lines(seg: Uint8Array): void {
     const buf = seg;
     const end = seg.length;
-    const str = this.#decoder.decode(seg);
+    const ascii = this.#decodeAscii !== undefined ? this.#decodeAscii(seg) : null;
+    const str = ascii ?? this.#decoder.decode(seg);
     // One char per byte ⇔ byte offsets are string offsets (each char consumes at least one byte).
     // Frame lines take the fast path only in clean chunks (no NUL, no invalid UTF-8 to report).
     const aligned = str.length === end;
-    const fast = aligned && str.indexOf('\u0000') < 0 && str.indexOf('\uFFFD') < 0;
+    const fast = aligned && str.indexOf('\u0000') < 0 && (ascii !== null || str.indexOf('\uFFFD') < 0);
     if (!fast && this.#frames > 0) {
       this.#replay();
       this.#fallback = true;
@@ -190,7 +223,7 @@ export class TraceByteParser {
     let i = s;
     while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
     const arrow = i + 1 < e && buf[i] === 61 && buf[i + 1] === 62;
-    if (arrow && fast && !this.#fallback && this.#core.blockState() === 1) {
+    if (arrow && fast && !this.#fallback && this.#blockState === 1) {
       // a frame line of a block that has its event: remember where it is, no string, no parse
       if (this.#blockStart < 0) this.#blockStart = s;
       this.#blockEnd = e;
@@ -240,6 +273,7 @@ export class TraceByteParser {
       this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(err)}`, str.slice(s, e));
       this.#outcome = 2;
     }
+    this.#blockState = this.#core.blockState();
     this.#account();
   }
 
@@ -297,6 +331,7 @@ export class TraceByteParser {
         p = nl + 1;
       }
     }
+    this.#blockState = this.#core.blockState();
     this.#resetBlock();
   }
 
@@ -336,6 +371,7 @@ export class TraceByteParser {
         this.#outcome = 2;
       }
     }
+    this.#blockState = this.#core.blockState();
     this.#account();
   }
 
@@ -394,7 +430,7 @@ export class TraceByteParser {
 export function parseTraceBytes(
   def: ParserDefinition<TraceRecord, TraceParseOptions>,
   chunks: Iterable<Uint8Array | string>,
-  options: Partial<TraceParseOptions> & CommonParseOptions = {},
+  options: TraceByteOptions = {},
 ): ParseResult<TraceRecord> {
   const p = new TraceByteParser(def, options);
   for (const c of chunks) p.push(c);
@@ -409,7 +445,7 @@ export function parseTraceBytes(
 export async function parseTraceBytesAsync(
   def: ParserDefinition<TraceRecord, TraceParseOptions>,
   chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
-  options: Partial<TraceParseOptions> & CommonParseOptions = {},
+  options: TraceByteOptions = {},
 ): Promise<ParseResult<TraceRecord>> {
   const p = new TraceByteParser(def, options);
   try {
