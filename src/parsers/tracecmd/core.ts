@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { Emit, ParserCore } from '../../core/parser.js';
 
+/** Distinct unknown event names reported and counted one by one (a hostile trace has millions). */
+const MAX_UNKNOWN_EVENT_NAMES = 1000;
+/** Frames kept per stack (the innermost ones: the allocation site and its callers up to this depth). */
+const MAX_STACK_FRAMES = 256;
+
 /**
  * The shared core of the `trace-cmd` and `ftrace` parsers: `trace-cmd report` text and raw ftrace
  * `trace` / `trace_pipe` text carrying kmem events, with optional `-T` / stacktrace blocks.
@@ -827,7 +832,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       let f = framesByKey.get(key);
       if (f === undefined) {
         f = frames();
-        if (f.length > 256) f = f.slice(0, 256);
+        if (f.length > MAX_STACK_FRAMES) f = f.slice(0, MAX_STACK_FRAMES);
         framesByKey.set(detach(key), f);
         framesShared.add(f);
       }
@@ -874,7 +879,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         }
         if (keepStacks) {
           const f = parseFrame(text, i + 2, n);
-          if (f.length > 0 && block.frames.length < 256) block.frames.push(f);
+          if (f.length > 0 && block.frames.length < MAX_STACK_FRAMES) block.frames.push(f);
         }
         return;
       }
@@ -975,18 +980,23 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         }
       }
       if (prefix.cpu < 0) for (const p of pending) p.done = true;
-      emit.count(COUNT_KEYS.get(name) ?? `event:${name}`);
       const kind = KNOWN.get(name);
       if (kind === undefined) {
-        if (!unknownSeen.has(name) && unknownSeen.size < 1000) {
-          unknownSeen.add(detach(name));
-          emit.diagnostic('trace-unknown-event', `event "${name}" is not analysed; counted`, { excerpt: excerptOf(text, b0, n) });
+        // Untrusted names: counters and messages carry at most 64 characters of them, and at most
+        // MAX_UNKNOWN_EVENT_NAMES distinct ones; the rest are counted together.
+        const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
+        const known = unknownSeen.has(shown);
+        if (!known && unknownSeen.size < MAX_UNKNOWN_EVENT_NAMES) {
+          unknownSeen.add(detach(shown));
+          emit.diagnostic('trace-unknown-event', `event "${shown}" is not analysed; counted`, { excerpt: excerptOf(text, b0, n) });
         }
+        emit.count(known || unknownSeen.has(shown) ? `event:${shown}` : 'event:(other event names)');
         pending.push({ rec: null, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
         flushDone(emit, false);
         emit.skip('other-event');
         return;
       }
+      emit.count(COUNT_KEYS.get(name) ?? `event:${name}`);
       if (!Number.isFinite(tsv)) {
         emit.diagnostic('number-out-of-range', 'timestamp is not a finite number', { excerpt: excerptOf(text, b0, n) });
         return;
