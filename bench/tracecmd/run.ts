@@ -3,6 +3,7 @@
  * front end, byte fast path, worker threads) side by side on one generated report.
  *
  *   npx tsx bench/tracecmd/run.ts [SIZE_MB=1024] [FILE=/tmp/tracecmd-bench-SIZE.txt]
+ *   BENCH_SKIP_TEXT=1 skips the generic text front end (slow on multi-GB files).
  *
  * Generates the file if missing (never commit it), bundles the Node side with esbuild into
  * /tmp so no TypeScript loader runs during the measurement, runs each variant in its own
@@ -40,25 +41,27 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   const run = (label: string, cmd: string, args: string[]): void => {
     process.stderr.write(`running ${label}\n`);
+    const load = os.loadavg()[0];
     const t0 = performance.now();
     const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
     const j = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    rows.push({ label, processWallSeconds: wall, ...j });
+    rows.push({ label, processWallSeconds: wall, loadAvg1: load, ...j });
   };
   run('python3 regex baseline', 'python3', [path.join(here, 'baseline_pairs.py'), file]);
-  run('memforensics text front end (1 core)', process.execPath, [path.join(outDir, 'child.js'), 'text', file]);
+  if (!process.env.BENCH_SKIP_TEXT) run('memforensics text front end (1 core)', process.execPath, [path.join(outDir, 'child.js'), 'text', file]);
   run('memforensics byte fast path (1 core)', process.execPath, [path.join(outDir, 'child.js'), 'fast', file]);
-  run('memforensics 2 worker threads', process.execPath, [path.join(outDir, 'child.js'), 'parallel', file, '2']);
+  run('memforensics 1 worker thread (parse+pair in worker, merge)', process.execPath, [path.join(outDir, 'child.js'), 'parallel', file, '1']);
+  run('memforensics 2 worker threads (parse+pair in workers, merge)', process.execPath, [path.join(outDir, 'child.js'), 'parallel', file, '2']);
 
   const mb = bytes / 1048576;
   const py = rows[0] as { processWallSeconds: number; cpuSeconds: number };
   const lines = [
     `Input: ${file}, ${mb.toFixed(0)} MiB, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${new Date().toISOString()}`,
     '',
-    '| variant | wall s | MiB/s (wall) | CPU s | MiB/s (CPU) | events/s (wall) | peak RSS MiB | x baseline (wall) | x baseline (CPU) | top site |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| variant | load avg (1 min) at start | wall s | MiB/s (wall) | CPU s | MiB/s (CPU) | events/s (wall) | peak RSS MiB | x baseline (wall) | x baseline (CPU) | top site |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows as Array<Record<string, any>>) {
     const wall = r.processWallSeconds as number;
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
     const top = r.top ?? r.top?.[0];
     const topSite = Array.isArray(r.top) ? `${r.top[0]?.site} (${r.top[0]?.count})` : top ? `${top.site} (${top.count}${top.leak ? ', leak' : ''})` : '-';
     lines.push(
-      `| ${r.label} | ${wall.toFixed(2)} | ${(mb / wall).toFixed(1)} | ${cpu.toFixed(2)} | ${(mb / cpu).toFixed(1)} | ${Math.round((r.events as number) / wall)} | ${rss.toFixed(0)} | ${(py.processWallSeconds / wall).toFixed(2)} | ${(py.cpuSeconds / cpu).toFixed(2)} | ${topSite} |`,
+      `| ${r.label} | ${(r.loadAvg1 as number).toFixed(1)} | ${wall.toFixed(2)} | ${(mb / wall).toFixed(1)} | ${cpu.toFixed(2)} | ${(mb / cpu).toFixed(1)} | ${Math.round((r.events as number) / wall)} | ${rss.toFixed(0)} | ${(py.processWallSeconds / wall).toFixed(2)} | ${(py.cpuSeconds / cpu).toFixed(2)} | ${topSite} |`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');

@@ -2,27 +2,31 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AllocationPairer, type PairingOptions, type PairingResult } from '../analysis/pairing/index.js';
+import { AllocationPairer, type PairingOptions, type PairingPiece, type PairingResult } from '../analysis/pairing/index.js';
 import type { DiagnosticSummary } from '../core/diagnostics.js';
 import { MemforensicsInputError } from '../core/errors.js';
 import type { ParseStats } from '../core/parser.js';
-import type { TraceRecord } from '../parsers/tracecmd/core.js';
 
 /**
  * Parse + pair one big trace-cmd / ftrace text file on several cores: the file is cut into pieces
- * at event-line boundaries, worker threads parse the pieces (byte fast path), and the main thread
- * pairs their records strictly in file order, remapping stack ids and line numbers. At most
- * `workers + aheadPieces` pieces are parsed but not yet paired, so memory stays bounded by
- * the piece size, not the file size.
+ * at event-line boundaries, each worker thread parses (byte fast path) AND pairs its piece on its
+ * own (AllocationPairer piece mode), and the main thread merges the pieces' pairing states
+ * strictly in file order (AllocationPairer.mergePiece: the live set carried from the earlier
+ * pieces resolves each piece's first frees and first allocations per pointer; aggregates are
+ * summed; stacks renumbered; lines shifted). Only aggregates and live sets cross threads, never
+ * records. At most `workers + aheadPieces` pieces are done but not yet merged, so memory stays
+ * bounded by the live set and the piece size, not the file size.
  *
- * Caveat: a kernel_stack printed after an event of the previous piece (another CPU interleaved at
- * the cut) is reported as an orphan stack; with pieces of tens of MB that is a handful of events.
+ * The merged pairing equals the serial one (tested on the D1 captures and a generated trace). The
+ * cuts are chosen where every CPU's last event already has its kernel stack (splitPoints); a
+ * capture whose stacks come later than the next 1 MiB of text, or a user stack printed after a
+ * cut, would still leave that stack orphaned in the next piece.
  */
 
 export interface ParallelTraceOptions {
   /** Worker threads (default 2). */
   workers?: number;
-  /** Target piece size in bytes (default 4 MiB). */
+  /** Target piece size in bytes (default 16 MiB). */
   pieceBytes?: number;
   /** Pieces parsed ahead of the pairing (default 1). */
   aheadPieces?: number;
@@ -40,12 +44,11 @@ export interface ParallelTraceResult {
   bytes: number;
 }
 
-/** Message from a worker: one parsed piece. */
+/** Message from a worker: one parsed and paired piece. */
 export interface PieceResult {
   index: number;
-  records: TraceRecord[];
-  /** The records as one JSON string (what the workers send: cheaper than structured clone). */
-  recordsJson?: string;
+  /** The piece's pairing state (absent when the piece could not be parsed). */
+  piece?: PairingPiece;
   stats: ParseStats;
   diagnostics: DiagnosticSummary;
   error?: { code: string; message: string };
@@ -57,15 +60,41 @@ export interface PieceTask {
   start: number;
   end: number;
   format: 'trace-cmd' | 'ftrace';
+  pairing: PairingOptions;
 }
 
-function isStackContinuation(line: string): boolean {
-  const t = line.trimStart();
-  return t.startsWith('=>') || line.includes('kernel_stack:') || line.includes('user_stack:') || line.includes('<stack trace') || line.includes('<user stack');
+function isStackStart(line: string): boolean {
+  return line.includes('kernel_stack:') || line.includes('user_stack:') || line.includes('<stack trace') || line.includes('<user stack');
 }
+
+/** The CPU column `[001]` of an event line, or -1. */
+function cpuOf(line: string): number {
+  let from = 0;
+  for (;;) {
+    const open = line.indexOf('[', from);
+    if (open < 0) return -1;
+    const close = line.indexOf(']', open);
+    if (close < 0) return -1;
+    let ok = close > open + 1 && close - open <= 7;
+    for (let i = open + 1; ok && i < close; i++) {
+      const c = line.charCodeAt(i);
+      if (c < 48 || c > 57) ok = false;
+    }
+    if (ok) return Number(line.slice(open + 1, close));
+    from = open + 1;
+  }
+}
+
+/** Bytes read before a target offset to learn which events still wait for their stacks. */
+const LOOKBACK = 64 * 1024;
+/** Bytes searched after a target offset for a safe cut. */
+const LOOKAHEAD = 1024 * 1024;
 
 /**
  * Offsets where pieces start: line starts that open an event (not a stack block), plus the size.
+ * A cut is safe when the last event of every CPU before it already has its stack: a stack
+ * printed after an event of another CPU (trace-cmd sorts by time) then never lands in the next
+ * piece, away from its event. Without stacks in the window any event line is safe.
  * @example splitPoints('/tmp/trace.txt', statSync('/tmp/trace.txt').size, 4 << 20) // [0, 4194412, ..., size]
  */
 export function splitPoints(file: string, size: number, pieceBytes: number): number[] {
@@ -73,27 +102,42 @@ export function splitPoints(file: string, size: number, pieceBytes: number): num
   if (size <= pieceBytes) return [0, size];
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(1 << 16);
+    const buf = Buffer.alloc(LOOKBACK + LOOKAHEAD);
     for (let target = pieceBytes; target < size; target += pieceBytes) {
-      let pos = target;
-      let found = -1;
-      while (found < 0 && pos < size) {
-        const n = readSync(fd, buf, 0, buf.length, pos);
-        if (n <= 0) break;
-        let nl = buf.indexOf(10, 0);
-        while (nl >= 0 && nl + 1 < n) {
-          const next = buf.indexOf(10, nl + 1);
-          if (next < 0) break;
-          const line = buf.toString('utf8', nl + 1, next);
-          if (!isStackContinuation(line)) {
-            found = pos + nl + 1;
-            break;
+      const from = Math.max(points[points.length - 1], target - LOOKBACK);
+      const n = readSync(fd, buf, 0, buf.length, from);
+      if (n <= 0) break;
+      // start at a line start (the first byte of the file, or after a newline)
+      let pos = from === 0 ? 0 : buf.indexOf(10) + 1;
+      if (pos <= 0) continue;
+      const waiting = new Map<number, boolean>();
+      let stacks = false;
+      let safe = -1;
+      let fallback = -1;
+      while (pos < n) {
+        const nl = buf.indexOf(10, pos);
+        if (nl < 0 || nl >= n) break;
+        const line = buf.toString('latin1', pos, nl);
+        const at = from + pos;
+        if (isStackStart(line)) {
+          stacks = true;
+          waiting.set(cpuOf(line), false);
+        } else if (!line.trimStart().startsWith('=>') && line.trim().length > 0) {
+          if (at >= target && at > points[points.length - 1]) {
+            if (fallback < 0) fallback = at;
+            let ok = true;
+            if (stacks) for (const w of waiting.values()) if (w) ok = false;
+            if (ok) {
+              safe = at;
+              break;
+            }
           }
-          nl = next;
+          waiting.set(cpuOf(line), true);
         }
-        if (found < 0) pos += Math.max(1, n - 512);
+        pos = nl + 1;
       }
-      if (found > points[points.length - 1] && found < size) points.push(found);
+      const cut = safe >= 0 ? safe : fallback;
+      if (cut > points[points.length - 1] && cut < size) points.push(cut);
     }
   } finally {
     closeSync(fd);
@@ -133,9 +177,9 @@ function mergeDiagnostics(into: DiagnosticSummary, d: DiagnosticSummary, lineOff
 export async function pairTraceFileParallel(file: string, options: ParallelTraceOptions = {}): Promise<ParallelTraceResult> {
   const size = statSync(file).size;
   const workers = Math.max(1, options.workers ?? 2);
-  const points = splitPoints(file, size, options.pieceBytes ?? 4 * 1024 * 1024);
+  const points = splitPoints(file, size, options.pieceBytes ?? 16 * 1024 * 1024);
   const tasks: PieceTask[] = [];
-  for (let i = 0; i + 1 < points.length; i++) tasks.push({ index: i, path: file, start: points[i], end: points[i + 1], format: options.format ?? 'trace-cmd' });
+  for (let i = 0; i + 1 < points.length; i++) tasks.push({ index: i, path: file, start: points[i], end: points[i + 1], format: options.format ?? 'trace-cmd', pairing: { source: file, ...options.pairing } });
 
   const here = fileURLToPath(import.meta.url);
   const fromSource = here.endsWith('.ts');
@@ -151,7 +195,6 @@ export async function pairTraceFileParallel(file: string, options: ParallelTrace
   const pairer = new AllocationPairer({ source: file, ...options.pairing });
   const stats: ParseStats = { linesRead: 0, linesParsed: 0, linesSkipped: 0, linesDiagnosed: 0, skippedByReason: {}, records: 0, counters: {} };
   const diagnostics: DiagnosticSummary = { total: 0, bySeverity: { info: 0, warning: 0, 'data-loss': 0, error: 0 }, byCode: {}, items: [] };
-  const globalStacks = new Map<string, number>();
   const ready = new Map<number, PieceResult>();
   let nextToPair = 0;
   let nextToSend = 0;
@@ -165,25 +208,7 @@ export async function pairTraceFileParallel(file: string, options: ParallelTrace
       errors++;
       firstError ??= p.error;
     }
-    const local: number[] = [];
-    const records = p.recordsJson !== undefined ? (JSON.parse(p.recordsJson) as TraceRecord[]) : p.records;
-    for (const r of records) {
-      if (r.type === 'stack') {
-        const key = `${r.kind}\n${r.frames.join('\n')}`;
-        let id = globalStacks.get(key);
-        if (id === undefined) {
-          id = globalStacks.size;
-          globalStacks.set(key, id);
-          pairer.add({ ...r, id, line: r.line + lineOffset });
-        }
-        local[r.id] = id;
-      } else {
-        r.line += lineOffset;
-        if (r.stackId !== undefined) r.stackId = local[r.stackId];
-        if (r.userStackId !== undefined) r.userStackId = local[r.userStackId];
-        pairer.addEvent(r);
-      }
-    }
+    if (p.piece) pairer.mergePiece(p.piece, lineOffset);
     mergeStats(stats, p.stats);
     mergeDiagnostics(diagnostics, p.diagnostics, lineOffset);
     lineOffset += p.stats.linesRead;

@@ -1,4 +1,5 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,44 @@ describe('parallel trace pairing (worker threads)', () => {
       expect(line.includes('kernel_stack:')).toBe(false);
     }
   });
+
+  it.each([
+    ['D1_main', 'captures/D1_main/d1p.report.txt.gz'],
+    ['D1_mixed_noise', 'captures/D1_mixed_noise/d1.report.txt.gz'],
+    ['D1_pages_timerfd', 'captures/D1_pages_timerfd/d1pg.report.txt.gz'],
+  ])('pairs in the workers and merges to exactly the serial result on %s (many small pieces)', async (_name, rel) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-trace-'));
+    const file = path.join(dir, 'trace.txt');
+    const text = sample(rel);
+    writeFileSync(file, text);
+    const serialParse = parseTraceCmd(text);
+    const serial = pairAllocations(serialParse.records, { source: file });
+    const par = await pairTraceFileParallel(file, { workers: 2, pieceBytes: 192 << 10 });
+    expect(par.pieces).toBeGreaterThan(8);
+    // the whole result: counters, unmatched and inferred frees, every site, stack and task, lifetimes, findings
+    expect(par.pairing).toEqual(serial);
+    expect(par.stats.linesRead).toBe(serialParse.stats.linesRead);
+    expect(par.stats.counters).toEqual(serialParse.stats.counters);
+    expect(serial.findings.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('merges to exactly the serial result on a generated trace with a known leak and a kfree_rcu-style trap', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-trace-'));
+    const file = path.join(dir, 'gen.txt');
+    const gen = spawnSync(process.execPath, ['--import', 'tsx', 'bench/tracecmd/generate.ts', file, '6', '3'], { encoding: 'utf8' });
+    expect(gen.status).toBe(0);
+    const truth = JSON.parse(gen.stderr.trim().split('\n').at(-1)!) as { leak: { site: string; count: number } };
+    const text = readFileSync(file, 'utf8');
+    // the generated trace spans well under a second: count every survivor (no 'young' cut-off)
+    const serial = pairAllocations(parseTraceCmd(text).records, { source: file, youngAgeSeconds: 0 });
+    const par = await pairTraceFileParallel(file, { workers: 2, pieceBytes: 256 << 10, pairing: { youngAgeSeconds: 0 } });
+    expect(par.pieces).toBeGreaterThan(20);
+    expect(par.pairing).toEqual(serial);
+    expect(serial.inferredFrees.slab).toBeGreaterThan(0);
+    const leak = par.pairing.allocationSites.find((s) => s.site === truth.leak.site)!;
+    expect(leak.outstandingCount).toBe(truth.leak.count);
+    expect(leak.comm).toBe('leakd');
+  }, 120_000);
 
   it('gives the serial pairing result on D1 pages (120 leaked timerfds)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-trace-'));

@@ -11,6 +11,9 @@ import {
 import { MemforensicsInputError, isInputError } from '../../src/core/errors.js';
 import { parseTraceBytes, parseTraceBytesAsync } from '../../src/parsers/tracecmd/fast.js';
 import { parseTraceCmdAsync } from '../../src/parsers/tracecmd/index.js';
+import { parseFile } from '../../src/node/analyzePaths.js';
+import { createReadStream, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import fc from 'fast-check';
 import { randomByteChunks } from '../helpers/contract.js';
 import { detectFormat } from '../../src/parsers/registry.js';
@@ -317,6 +320,17 @@ describe('trace-cmd byte fast path (parseTraceBytes)', () => {
     const lineOfCut = text.slice(0, cut).split('\n').length;
     expect(b.diagnostics.items.find((d) => d.code === 'gzip-truncated')?.line).toBe(lineOfCut);
     expect(b.stats.linesRead).toBe(lineOfCut);
+  });
+
+  it('is what the Node pipeline (parseFile) runs, with the same ParseResult as the generic parseAsync', async () => {
+    const file = new URL('../../samples/' + CAPTURES.d1pg, import.meta.url).pathname;
+    const art = await parseFile({ path: file, bytes: statSync(file).size }, {});
+    expect(art.format).toBe('trace-cmd');
+    const generic = await parseTraceCmdAsync(createReadStream(file).pipe(createGunzip()), { onRecord: () => {} });
+    expect(art.result).toEqual(generic);
+    expect(art.result!.stats.linesRead).toBe(art.result!.stats.linesParsed + art.result!.stats.linesSkipped + art.result!.stats.linesDiagnosed);
+    const pairing = (art.streamed as { pairing: { findings: { culprit?: string }[] } }).pairing;
+    expect(pairing.findings.map((f) => f.culprit).sort()).toEqual(['__d_alloc', '__do_sys_timerfd_create', 'alloc_empty_file', 'security_file_alloc']);
   });
 
   it('agrees with the text front end on fuzzed input', () => {

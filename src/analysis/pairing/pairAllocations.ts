@@ -207,7 +207,7 @@ export interface PieceAgg {
   firstLine: number;
   lastLine: number;
 }
-export interface PieceTask {
+export interface PieceTaskAgg {
   key: string;
   comm: string;
   pid: number | null;
@@ -258,13 +258,17 @@ export interface PairingPiece {
   candidates: PieceUnmatched[];
   /** The first unmatched frees that are not candidates (for the result's samples). */
   samples: PieceUnmatched[];
-  /** Pointers whose first event in the piece is an allocation: an earlier live object there was freed untraced. */
-  firstAllocSlab: string[];
-  firstAllocPages: string[];
+  /**
+   * Pointers whose first event in the piece is an allocation (an earlier live object there was
+   * freed untraced), joined by newlines: one string crosses the thread boundary far cheaper
+   * than an array of thousands.
+   */
+  firstAllocSlab: string;
+  firstAllocPages: string;
   stacks: TraceStackRecord[];
   sites: PieceAgg[];
   stackAggs: PieceAgg[];
-  tasks: PieceTask[];
+  tasks: PieceTaskAgg[];
   live: PieceLive[];
 }
 
@@ -289,8 +293,11 @@ function addExact(parts: number[], x: number): void {
     if (lo !== 0) parts[n++] = lo;
     x = hi;
   }
-  parts.length = n;
-  parts.push(x);
+  // parts[0..n) are the partials kept; x goes to parts[n] (changing an array's length is a slow call)
+  if (n < parts.length) {
+    parts[n] = x;
+    if (n + 1 < parts.length) parts.length = n + 1;
+  } else parts.push(x);
 }
 
 /** The correctly rounded value of an exact sum (math.fsum's final step). */
@@ -379,6 +386,8 @@ class Live {
     readonly stack: Agg | null,
     readonly task: TaskAgg | null,
     readonly line: number,
+    /** Its key in the live map (detached). */
+    readonly key: string,
   ) {}
 }
 
@@ -629,13 +638,13 @@ export class AllocationPairer {
 
   #alloc(e: TraceEvent, map: Map<string, Live>, key: string, bytes: number, req: number, page: boolean): void {
     const old = map.get(key);
+    // the key outlives the line: detach it so it does not pin the input chunk it was cut from
+    const k = detach(key);
     if (this.#piece !== null && old === undefined) {
+      // a pointer not live here: its first event in the piece unless the piece freed it before
+      // (the `seen` set holds the pointers the piece freed or saw unmatched frees of)
       const seen = page ? this.#piece.pages : this.#piece.slab;
-      if (!seen.has(key)) {
-        const k = detach(key);
-        seen.add(k);
-        (page ? this.#piece.firstAllocPages : this.#piece.firstAllocSlab).push(k);
-      }
+      if (!seen.has(key)) (page ? this.#piece.firstAllocPages : this.#piece.firstAllocSlab).push(k);
     }
     if (old !== undefined) {
       // the allocator handed this pointer out again: the earlier object was freed untraced
@@ -696,8 +705,7 @@ export class AllocationPairer {
       task.outstandingCount++;
       task.outstandingBytes += bytes;
     }
-    // the key outlives the line: detach it so it does not pin the input chunk it was cut from
-    map.set(detach(key), new Live(e.ts, bytes, req, site, stack, task, e.line));
+    map.set(k, new Live(e.ts, bytes, req, site, stack, task, e.line, k));
   }
 
   #fastEntry(e: TraceEvent, cls: string): FastEntry | null {
@@ -748,8 +756,9 @@ export class AllocationPairer {
       const pc = this.#piece;
       const seen = page ? pc.pages : pc.slab;
       const first = !seen.has(key);
-      if (first) seen.add(detach(key));
-      const u: PieceUnmatched = { page, key: detach(key), line: e.line, ts: e.ts, event: e.event, comm: detach(e.comm), pid: e.pid, callSite: e.callSite === undefined ? null : detach(e.callSite) };
+      const k = detach(key);
+      if (first) seen.add(k);
+      const u: PieceUnmatched = { page, key: k, line: e.line, ts: e.ts, event: e.event, comm: detach(e.comm), pid: e.pid, callSite: e.callSite === undefined ? null : detach(e.callSite) };
       if (first) pc.candidates.push(u);
       else {
         if (page) this.#unmatchedPage++;
@@ -767,6 +776,7 @@ export class AllocationPairer {
       return;
     }
     map.delete(key);
+    if (this.#piece !== null) (page ? this.#piece.pages : this.#piece.slab).add(l.key);
     if (l.site) {
       this.#frees++;
       (this.#byEvent[l.site.event] ??= { allocs: 0, frees: 0 }).frees++;
@@ -825,7 +835,7 @@ export class AllocationPairer {
       stackIdx.set(a, stackAggs.length);
       stackAggs.push(aggState(k, a));
     }
-    const tasks: PieceTask[] = [];
+    const tasks: PieceTaskAgg[] = [];
     for (const [k, t] of this.#byTask) {
       taskIdx.set(t, tasks.length);
       tasks.push({ key: k, comm: t.comm, pid: t.pid, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes });
@@ -855,8 +865,8 @@ export class AllocationPairer {
       unmatchedPage: this.#unmatchedPage,
       candidates: pc.candidates,
       samples: pc.samples,
-      firstAllocSlab: pc.firstAllocSlab,
-      firstAllocPages: pc.firstAllocPages,
+      firstAllocSlab: pc.firstAllocSlab.join('\n'),
+      firstAllocPages: pc.firstAllocPages.join('\n'),
       stacks: [...this.#stacks.values()],
       sites,
       stackAggs,
@@ -951,8 +961,8 @@ export class AllocationPairer {
       return t;
     });
     // the piece's first events on pointers live before it
-    for (const key of p.firstAllocSlab) this.#inferOver(this.#slab, key, false);
-    for (const key of p.firstAllocPages) this.#inferOver(this.#pages, key, true);
+    if (p.firstAllocSlab.length > 0 && this.#slab.size > 0) for (const key of p.firstAllocSlab.split('\n')) this.#inferOver(this.#slab, key, false);
+    if (p.firstAllocPages.length > 0 && this.#pages.size > 0) for (const key of p.firstAllocPages.split('\n')) this.#inferOver(this.#pages, key, true);
     const unmatched: PieceUnmatched[] = [];
     for (const c of p.candidates) {
       const map = c.page ? this.#pages : this.#slab;
@@ -985,7 +995,7 @@ export class AllocationPairer {
     // the piece's live set, after what stays live from before it
     for (const l of p.live) {
       const map = l.page ? this.#pages : this.#slab;
-      map.set(l.key, new Live(l.ts, l.bytes, l.req, l.site >= 0 ? sites[l.site] : null, l.stack >= 0 ? stackAggs[l.stack] : null, l.task >= 0 ? tasks[l.task] : null, shift(l.line)));
+      map.set(l.key, new Live(l.ts, l.bytes, l.req, l.site >= 0 ? sites[l.site] : null, l.stack >= 0 ? stackAggs[l.stack] : null, l.task >= 0 ? tasks[l.task] : null, shift(l.line), l.key));
     }
   }
 

@@ -7,13 +7,16 @@ import { createTraceCore, detach, type TraceCore, type TraceParseOptions, type T
 
 /**
  * The hot-path front end for multi-gigabyte traces: the same core and the same results as
- * parseTraceCmd / parseFtrace (records, stats, diagnostics: tested equal on the real captures),
- * but it splits lines on bytes, decodes each chunk once, and never parses a `=>` stack frame
- * line: a stack block is identified by its text (a slice of the decoded chunk, hashed natively
- * as a Map key) and parsed only the first time it is seen. About 9 lines in 10 of a `-T` trace
- * are frame lines.
+ * parseTraceCmd / parseFtrace (records, stats, diagnostics: tested equal on the real captures
+ * and fuzzed input), but it splits lines on bytes, decodes each window of ~60 kB once, lets the
+ * core scan an ASCII window's bytes in place (core.lineBytes: no string per line, values sliced
+ * only when kept), and never parses a `=>` stack frame line: a stack block is identified by a
+ * cheap hash of its lines confirmed by its text, and parsed only the first time it is seen.
+ * About 9 lines in 10 of a `-T` trace are frame lines. This is what the Node pipeline
+ * (src/node/analyzePaths.ts) runs for trace-cmd and ftrace files.
  *
- * Pure (Uint8Array, TextDecoder): runs in browsers and workers alike.
+ * Pure (Uint8Array, TextDecoder; the optional decodeAscii hook is the host's): runs in browsers
+ * and workers alike.
  */
 
 const NULL_EMIT: Emit<TraceRecord> = { record() {}, diagnostic() {}, skip() {}, count() {} };
@@ -71,6 +74,7 @@ export class TraceByteParser {
    * whole block text as a Map key cost more than all the frame lines' scanning.
    */
   #blockHash = 0;
+  readonly #counters = new Map<string, number>();
   /** core.blockState() after the last line the core saw (frame lines on the fast path do not change it). */
   #blockState: 0 | 1 | 2 = 0;
   readonly #blocksByHash = new Map<number, { text: string; frames: string[] }[]>();
@@ -102,7 +106,8 @@ export class TraceByteParser {
         }
       },
       count: (name, by = 1) => {
-        this.stats.counters[name] = (this.stats.counters[name] ?? 0) + by;
+        // a Map (not the stats object in dictionary mode): copied into stats.counters by finish()
+        this.#counters.set(name, (this.#counters.get(name) ?? 0) + by);
       },
     };
   }
@@ -314,8 +319,11 @@ export class TraceByteParser {
     });
     if (shared !== null) {
       const entry = { text: detach(key), frames: shared };
-      if (bucket !== undefined) bucket.push(entry);
-      else this.#blocksByHash.set(hash, [entry]);
+      // A bucket holds at most 8 texts: the hash reads a few bytes per line, so distinct stacks
+      // that differ elsewhere all collide (a million of them made this quadratic); past 8, the
+      // core's Map keyed by the whole text (setBlockByKey above) interns them in linear time.
+      if (bucket === undefined) this.#blocksByHash.set(hash, [entry]);
+      else if (bucket.length < 8) bucket.push(entry);
     }
     this.#resetBlock();
   }
@@ -414,6 +422,8 @@ export class TraceByteParser {
       if (err instanceof MemforensicsInputError) throw err;
       this.diagnostics.add('internal-error', 0, `parser failed at end of input: ${String(err)}`);
     }
+    for (const [k, v] of this.#counters) this.stats.counters[k] = v;
+    this.#counters.clear();
     if (this.#nonBlank === 0) throw new MemforensicsInputError('EMPTY_INPUT', `empty input: no ${this.#def.format} content`);
     if (this.stats.records === 0 && this.stats.linesParsed === 0) {
       throw new MemforensicsInputError('NOT_THIS_FORMAT', `input is not ${this.#def.format}: none of its ${this.stats.linesRead} lines was recognised`);
