@@ -85,6 +85,11 @@ export const PairedSiteSchema = z.object({
   growthBytesPerSecond: z.number().nullable(),
   /** R² of that line: 1 = outstanding objects accumulated at a steady rate. */
   growthR2: z.number().nullable(),
+  /**
+   * The chartable curve behind the rate: bytes of the objects still outstanding at the end,
+   * accumulated by allocation time (at most SURVIVOR_CURVE_POINTS points). A leak is a ramp.
+   */
+  points: z.object({ t: z.array(z.number()), v: z.array(z.number()) }),
   /** Share of the trace span over which the outstanding objects were allocated. */
   coverage: z.number(),
   firstOutstandingTs: z.number().nullable(),
@@ -320,6 +325,26 @@ function exactValue(parts: readonly number[]): number {
     if (y === x - hi) hi = x;
   }
   return hi;
+}
+
+/** Points kept in a site's survivor curve (evenly spaced over its survivors, always the last). */
+const SURVIVOR_CURVE_POINTS = 120;
+
+/** Cumulative bytes of time-sorted survivors, thinned to at most SURVIVOR_CURVE_POINTS points. */
+function survivorCurve(ts: readonly number[], bytes: readonly number[]): { t: number[]; v: number[] } {
+  const n = ts.length;
+  const step = Math.max(1, Math.ceil(n / SURVIVOR_CURVE_POINTS));
+  const t: number[] = [];
+  const v: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += bytes[i];
+    if ((i + 1) % step === 0 || i === n - 1) {
+      t.push(ts[i]);
+      v.push(sum);
+    }
+  }
+  return { t, v };
 }
 
 class Agg {
@@ -1132,6 +1157,7 @@ export class AllocationPairer {
         freeRatio: a.allocs > 0 ? totalFrees / a.allocs : null,
         growthBytesPerSecond: growth,
         growthR2: fit.r2,
+        points: survivorCurve(sv.ts, sv.bytes),
         coverage,
         firstOutstandingTs: first,
         lastOutstandingTs: last,
