@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { olsSlope } from './trend/ols.js';
 import type { Finding } from '../core/models.js';
 import { formatBytes } from '../core/text.js';
 import { zoneKey, type BuddyinfoSnapshot, type BuddyZone, type ExtfragSnapshot } from '../parsers/buddyinfo/index.js';
@@ -301,26 +302,6 @@ function ratio(a: number, b: number): number | null {
   return b === 0 ? null : a / b;
 }
 
-function slopePerSecond(t: readonly number[], v: readonly number[]): number | null {
-  const n = t.length;
-  if (n < 3) return null;
-  let mt = 0;
-  let mv = 0;
-  for (let i = 0; i < n; i++) {
-    mt += t[i];
-    mv += v[i];
-  }
-  mt /= n;
-  mv /= n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (t[i] - mt) * (v[i] - mv);
-    den += (t[i] - mt) ** 2;
-  }
-  return den === 0 ? null : num / den;
-}
-
 function analyzeZone(
   key: string,
   node: number,
@@ -394,9 +375,10 @@ function analyzeZone(
       highOrderRecovery,
       unusableHighVsBaseline: uRatio,
       order0VsBaseline: o0Ratio,
-      order0SlopePerSecond: slopePerSecond(
+      order0SlopePerSecond: olsSlope(
         win.map((p) => p.time),
         win.map((p) => p.order0Blocks),
+        3,
       ),
       recovered,
     };

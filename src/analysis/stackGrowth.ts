@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { olsSlope } from './trend/ols.js';
 import type { AllocationSite, Finding, StackFrame } from '../core/models.js';
 import { formatBytes } from '../core/text.js';
 import type { BpftraceEntry, BpftraceRecord } from '../parsers/bpftrace/index.js';
@@ -81,19 +82,7 @@ export type StackGrowthOptions = z.infer<typeof StackGrowthOptionsSchema>;
  * Least-squares slope of v over t; null with fewer than 2 distinct times.
  * @example slope([0, 4, 8], [28672, 61440, 94208]) // 8192
  */
-export function slope(t: readonly number[], v: readonly number[]): number | null {
-  const n = t.length;
-  if (n < 2) return null;
-  const mt = t.reduce((a, b) => a + b, 0) / n;
-  const mv = v.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (t[i] - mt) * (v[i] - mv);
-    den += (t[i] - mt) ** 2;
-  }
-  return den === 0 ? null : num / den;
-}
+export const slope = (t: readonly number[], v: readonly number[]): number | null => olsSlope(t, v);
 
 const KERNEL_HINTS = ['entry_SYSCALL_64', 'do_syscall_64', 'ret_from_fork', 'kthread', 'el0_svc', 'el0t_64_sync', '__x64_sys_', '__arm64_sys_', 'asm_common_interrupt', 'irq_exit', 'start_kernel'];
 const USER_HINTS = ['__libc_start_main', '__libc_start_call_main', '_start', 'start_thread', 'clone3', 'main'];

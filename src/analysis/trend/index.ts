@@ -10,3 +10,4 @@ export * from './timeToLimit.js';
 export * from './reduce.js';
 export { erfc, normalSf, normalQuantile, twoSidedP } from './normal.js';
 export * from './toReport.js';
+export * from './ols.js';
