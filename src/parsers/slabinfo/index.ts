@@ -268,19 +268,32 @@ function createSlabinfoCore(options: Partial<SlabinfoOptions>): ParserCore<Slabi
         emit.diagnostic('unrecognized-line', `not a slabinfo cache line: ${r.error}`, { excerpt: text });
         return;
       }
-      let cur = series.current;
-      if (cur && Object.prototype.hasOwnProperty.call(cur.caches, r.name)) {
-        // No framing between dumps: a repeated name starts the next snapshot.
-        series.flush(emit, false);
-        cur = null;
-      }
-      cur ??= open(lineNo);
-      cur.caches[r.name] = r.cache;
+      addCacheRow(series, r.name, r.cache, () => open(lineNo), emit);
     },
     end(emit) {
       series.flush(emit, true);
     },
   };
+}
+
+/**
+ * Adds one cache row to the snapshot being assembled. With no framing between dumps, a cache
+ * name seen again in the same snapshot starts the next one.
+ */
+function addCacheRow<C, S extends { caches: Record<string, C> }>(
+  series: { current: S | null; flush(emit: Emit<any>, atEnd: boolean): void },
+  name: string,
+  cache: C,
+  open: () => S,
+  emit: Emit<any>,
+): void {
+  let cur = series.current;
+  if (cur && Object.prototype.hasOwnProperty.call(cur.caches, name)) {
+    series.flush(emit, false);
+    cur = null;
+  }
+  cur ??= open();
+  cur.caches[name] = cache;
 }
 
 export const slabinfoParser: ParserDefinition<SlabinfoSnapshot, SlabinfoOptions> = {
@@ -435,13 +448,7 @@ function createSlabtopCore(options: Partial<SlabinfoOptions>): ParserCore<Slabto
         emit.diagnostic('unrecognized-line', `not a slabtop row: ${r.error}`, { excerpt: text });
         return;
       }
-      let cur = series.current;
-      if (cur && Object.prototype.hasOwnProperty.call(cur.caches, r.name)) {
-        series.flush(emit, false);
-        cur = null;
-      }
-      cur ??= open(lineNo);
-      cur.caches[r.name] = r.cache;
+      addCacheRow(series, r.name, r.cache, () => open(lineNo), emit);
     },
     end(emit) {
       series.flush(emit, true);
