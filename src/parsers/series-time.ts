@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { classifyFramingLine } from '../core/framing.js';
+import type { TimeSeries } from '../core/models.js';
 import type { Emit } from '../core/parser.js';
 
 /** Options shared by every snapshot-series parser: how to build a time axis when the file has none. */
@@ -78,4 +79,49 @@ export function handleFramingLine(
     emit.skip(framing.kind);
   }
   return true;
+}
+
+/** What every snapshot record carries for series building. */
+interface TimedSnapshot {
+  index: number;
+  time: number | null;
+  timeAssumed: boolean;
+  partial: boolean;
+  pid?: number | null;
+}
+
+/**
+ * Turns snapshots into one series per field (kB), per process when the file holds several
+ * (names then carry `pid=N`), leaving cut snapshots out. Without any time, the snapshot index is
+ * the axis and the series is marked assumed.
+ * @example
+ * snapshotSeries(records, [['Rss', (s) => s.kb.Rss ?? null]], 'smaps_rollup.txt')
+ */
+export function snapshotSeries<S extends TimedSnapshot>(
+  snapshots: readonly S[],
+  fieldsOf: (group: readonly S[]) => [string, (s: S) => number | null | undefined][],
+  source?: string,
+  unit = 'kB',
+): TimeSeries[] {
+  const usable = snapshots.filter((s) => !s.partial);
+  const pids = new Set(usable.map((s) => s.pid ?? null));
+  const out: TimeSeries[] = [];
+  for (const pid of pids) {
+    const group = usable.filter((s) => (s.pid ?? null) === pid);
+    const assumed = group.some((s) => s.timeAssumed || s.time === null);
+    const suffix = pids.size > 1 ? ` pid=${pid ?? '?'}` : '';
+    for (const [name, get] of fieldsOf(group)) {
+      const t: number[] = [];
+      const v: number[] = [];
+      for (const s of group) {
+        const x = get(s);
+        if (x !== null && x !== undefined) {
+          t.push(s.time ?? s.index);
+          v.push(x);
+        }
+      }
+      if (v.length > 0) out.push({ name: name + suffix, unit, t, v, timeAssumed: assumed || undefined, source });
+    }
+  }
+  return out;
 }

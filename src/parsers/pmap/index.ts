@@ -3,7 +3,7 @@ import { classifyFramingLine } from '../../core/framing.js';
 import type { TimeSeries } from '../../core/models.js';
 import { frontEnds, type Emit, type ParserCore, type ParserDefinition } from '../../core/parser.js';
 import { fields, normHex, parseUInt } from '../../core/text.js';
-import { SeriesClock, SeriesTimeOptionsSchema } from '../series-time.js';
+import { SeriesClock, SeriesTimeOptionsSchema, snapshotSeries } from '../series-time.js';
 
 /**
  * `pmap -x PID` (procps 3.2 and procps-ng 3.3/4.x), one or many snapshots (with `date`/epoch/`===`
@@ -280,31 +280,14 @@ export const { parse: parsePmap, parseAsync: parsePmapAsync } = frontEnds(pmapPa
  * const rss = pmapSeries(parsePmap(text).records).find((s) => s.name === 'pmap rss');
  */
 export function pmapSeries(snapshots: readonly PmapSnapshot[], source?: string): TimeSeries[] {
-  const usable = snapshots.filter((s) => !s.partial);
-  const pids = new Set(usable.map((s) => s.pid));
-  const out: TimeSeries[] = [];
-  for (const pid of pids) {
-    const group = usable.filter((s) => s.pid === pid);
-    const assumed = group.some((s) => s.timeAssumed || s.time === null);
-    const suffix = pids.size > 1 ? ` pid=${pid ?? '?'}` : '';
-    const fieldsOf: [string, (s: PmapSnapshot) => number | null][] = [
+  return snapshotSeries(
+    snapshots,
+    () => [
       ['pmap total', (s) => s.totalKb],
       ['pmap rss', (s) => s.rssKb],
       ['pmap dirty', (s) => s.dirtyKb],
       ['pmap anon rss', (s) => s.anonRssKb],
-    ];
-    for (const [name, get] of fieldsOf) {
-      const t: number[] = [];
-      const v: number[] = [];
-      for (const s of group) {
-        const x = get(s);
-        if (x !== null) {
-          t.push(s.time ?? s.index);
-          v.push(x);
-        }
-      }
-      if (v.length > 0) out.push({ name: name + suffix, unit: 'kB', t, v, timeAssumed: assumed || undefined, source });
-    }
-  }
-  return out;
+    ],
+    source,
+  );
 }

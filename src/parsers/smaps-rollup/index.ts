@@ -3,7 +3,7 @@ import { classifyFramingLine } from '../../core/framing.js';
 import type { TimeSeries } from '../../core/models.js';
 import { frontEnds, type Emit, type ParserCore, type ParserDefinition } from '../../core/parser.js';
 import { fields, parseUInt } from '../../core/text.js';
-import { SeriesClock, SeriesTimeOptionsSchema } from '../series-time.js';
+import { SeriesClock, SeriesTimeOptionsSchema, snapshotSeries } from '../series-time.js';
 
 /**
  * `/proc/PID/smaps_rollup` (Linux 4.14+), one dump or a series (`date`/epoch/`===` lines between
@@ -173,27 +173,13 @@ export const { parse: parseSmapsRollup, parseAsync: parseSmapsRollupAsync } = fr
  * const rss = smapsRollupSeries(parseSmapsRollup(text).records).find((s) => s.name === 'Rss');
  */
 export function smapsRollupSeries(snapshots: readonly SmapsRollupSnapshot[], source?: string): TimeSeries[] {
-  const usable = snapshots.filter((s) => !s.partial);
-  const pids = new Set(usable.map((s) => s.pid));
-  const out: TimeSeries[] = [];
-  for (const pid of pids) {
-    const group = usable.filter((s) => s.pid === pid);
-    const assumed = group.some((s) => s.timeAssumed || s.time === null);
-    const keys = new Set<string>();
-    for (const s of group) for (const k of Object.keys(s.kb)) keys.add(k);
-    for (const key of keys) {
-      const t: number[] = [];
-      const v: number[] = [];
-      for (const s of group) {
-        const x = s.kb[key];
-        if (x !== undefined) {
-          t.push(s.time ?? s.index);
-          v.push(x);
-        }
-      }
-      const name = pids.size > 1 ? `${key} pid=${pid ?? '?'}` : key;
-      out.push({ name, unit: 'kB', t, v, timeAssumed: assumed || undefined, source });
-    }
-  }
-  return out;
+  return snapshotSeries(
+    snapshots,
+    (group) => {
+      const keys = new Set<string>();
+      for (const s of group) for (const k of Object.keys(s.kb)) keys.add(k);
+      return [...keys].map((key) => [key, (s: SmapsRollupSnapshot) => s.kb[key]] as [string, (s: SmapsRollupSnapshot) => number | undefined]);
+    },
+    source,
+  );
 }
