@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TimeSeries } from '../../core/models.js';
 import { frontEnds, type ParserCore, type ParserDefinition } from '../../core/parser.js';
 import { parseUInt } from '../../core/text.js';
-import { SeriesTimeOptionsSchema, SeriesClock, handleFramingLine } from '../series-time.js';
+import { SeriesTimeOptionsSchema, SeriesClock, handleFramingLine, snapshotSeries } from '../series-time.js';
 
 /**
  * /proc/meminfo, one dump or a series of dumps (separated by `===`, blank lines, epoch or `date`
@@ -117,35 +117,15 @@ export const { parse: parseMeminfo, parseAsync: parseMeminfoAsync } = frontEnds(
  * const used = meminfoSeries(parseMeminfo(text).records).find((s) => s.name === 'Used');
  */
 export function meminfoSeries(snapshots: readonly MeminfoSnapshot[], source?: string): TimeSeries[] {
-  const usable = snapshots.filter((s) => !s.partial);
-  const keys = new Set<string>();
-  for (const s of usable) for (const k of Object.keys(s.kb)) keys.add(k);
-  const out: TimeSeries[] = [];
-  // Without any time at all, the snapshot index is the axis (marked assumed).
-  const assumed = usable.some((s) => s.timeAssumed || s.time === null);
-  const timeOf = (s: MeminfoSnapshot): number => s.time ?? s.index;
-  for (const key of keys) {
-    const t: number[] = [];
-    const v: number[] = [];
-    for (const s of usable) {
-      const x = s.kb[key];
-      if (x !== undefined) {
-        t.push(timeOf(s));
-        v.push(x);
-      }
-    }
-    out.push({ name: key, unit: 'kB', t, v, timeAssumed: assumed || undefined, source });
-  }
-  const t: number[] = [];
-  const v: number[] = [];
-  for (const s of usable) {
-    const total = s.kb.MemTotal;
-    const avail = s.kb.MemAvailable;
-    if (total !== undefined && avail !== undefined) {
-      t.push(timeOf(s));
-      v.push(total - avail);
-    }
-  }
-  if (t.length > 0) out.push({ name: 'Used', unit: 'kB', t, v, timeAssumed: assumed || undefined, source });
-  return out;
+  return snapshotSeries(
+    snapshots,
+    (group) => {
+      const keys = new Set<string>();
+      for (const s of group) for (const k of Object.keys(s.kb)) keys.add(k);
+      const fields: [string, (s: MeminfoSnapshot) => number | undefined][] = [...keys].map((key) => [key, (s) => s.kb[key]]);
+      fields.push(['Used', (s) => (s.kb.MemTotal !== undefined && s.kb.MemAvailable !== undefined ? s.kb.MemTotal - s.kb.MemAvailable : undefined)]);
+      return fields;
+    },
+    source,
+  );
 }
