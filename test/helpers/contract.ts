@@ -104,13 +104,25 @@ export function fuzzParser(def: ParserDefinition<any, any>, seeds: string[], run
     });
   fc.assert(
     fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 200 }), mutated), (input) => {
+      let whole: ParseResult<unknown> | string;
       try {
         const r = parseText(def, input);
         expectLinesAccounted(r);
         expect(r.diagnostics.byCode['internal-error'] ?? 0).toBe(0);
+        whole = r;
       } catch (e) {
         if (!isInputError(e)) throw e;
+        whole = e.code;
       }
+      // The same damaged input in random chunks gives the same result (or the same typed error).
+      let chunked: ParseResult<unknown> | string;
+      try {
+        chunked = parseChunks(def, randomChunks(input, input.length + 1, 13));
+      } catch (e) {
+        if (!isInputError(e)) throw e;
+        chunked = e.code;
+      }
+      expect(chunked).toEqual(whole);
     }),
     { numRuns: runs, seed: 42 },
   );
