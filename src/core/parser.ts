@@ -114,8 +114,13 @@ export interface ParseResult<R> {
 
 type Outcome = 0 | 1 | 2; // parsed, skipped, diagnosed
 
-/** Drives one core: the shared engine behind every front end. */
-class ParserRun<R> {
+/**
+ * The shared engine behind every front end: the Emit a core writes to, and the accounting of every
+ * line (parsed, skipped with a reason, or diagnosed), capped diagnostics, parser-specific counters
+ * and the end-of-input checks. The line runner below and the trace byte fast path
+ * (src/parsers/tracecmd/fast.ts) both drive their core through it, so they cannot drift apart.
+ */
+export class LineAccounting<R> {
   readonly diagnostics: DiagnosticCollector;
   readonly records: R[] = [];
   readonly stats: ParseStats = {
@@ -127,24 +132,22 @@ class ParserRun<R> {
     records: 0,
     counters: {},
   };
-  readonly splitter: LineSplitter;
+  readonly emit: Emit<R>;
+  /** A Map, not the stats object in dictionary mode: copied into stats.counters by finish(). */
+  readonly #counters = new Map<string, number>();
+  readonly #onRecord: ((r: unknown) => void) | undefined;
   #currentLine = 0;
   #outcome: Outcome = 0;
   #skipReason = '';
   #nonBlankLines = 0;
-  readonly #core: ParserCore<R>;
-  readonly #onRecord: ((r: unknown) => void) | undefined;
-  readonly #emit: Emit<R>;
 
   constructor(
-    readonly def: ParserDefinition<R, object>,
+    readonly format: FormatId,
     options: CommonParseOptions,
   ) {
     this.diagnostics = new DiagnosticCollector(options.maxDiagnosticsPerCode ?? DEFAULT_MAX_DIAGNOSTICS_PER_CODE);
-    this.#core = def.createCore(options);
     this.#onRecord = options.onRecord;
-    this.splitter = new LineSplitter((text, lineNo) => this.#line(text, lineNo));
-    this.#emit = {
+    this.emit = {
       record: (r) => {
         this.stats.records++;
         if (this.#onRecord) this.#onRecord(r);
@@ -154,9 +157,7 @@ class ParserRun<R> {
         const line = o?.line ?? this.#currentLine;
         this.diagnostics.add(code, line, message, o?.excerpt ?? '');
         const sev = DIAGNOSTIC_CODES[code].severity;
-        if (line === this.#currentLine && this.#currentLine > 0 && (sev === 'data-loss' || sev === 'error')) {
-          this.#outcome = 2;
-        }
+        if (line === this.#currentLine && this.#currentLine > 0 && (sev === 'data-loss' || sev === 'error')) this.#outcome = 2;
       },
       skip: (reason) => {
         if (this.#outcome === 0) {
@@ -165,66 +166,112 @@ class ParserRun<R> {
         }
       },
       count: (name, by = 1) => {
-        this.stats.counters[name] = (this.stats.counters[name] ?? 0) + by;
+        this.#counters.set(name, (this.#counters.get(name) ?? 0) + by);
       },
     };
   }
 
-  #line(text: string, lineNo: number): void {
-    this.stats.linesRead++;
-    this.#currentLine = lineNo;
-    this.#outcome = 0;
-    if (text.length > 0 && text.trim().length > 0) this.#nonBlankLines++;
+  /**
+   * Runs one line through the core and accounts for it: NUL lines are diagnosed and skipped,
+   * invalid UTF-8 is reported, a core exception becomes an `internal-error` diagnostic.
+   */
+  line(core: ParserCore<R>, text: string, lineNo: number, nonBlank: boolean): void {
+    this.begin(lineNo, nonBlank);
     if (text.includes('\u0000')) {
       this.diagnostics.add('binary-content', lineNo, 'NUL bytes in line; skipped', text.replaceAll('\u0000', '\\0'));
       this.#outcome = 2;
     } else {
-      if (text.includes(REPLACEMENT_CHAR)) {
-        this.diagnostics.add('invalid-utf8', lineNo, 'invalid UTF-8 replaced by U+FFFD', text);
-      }
+      if (text.includes(REPLACEMENT_CHAR)) this.diagnostics.add('invalid-utf8', lineNo, 'invalid UTF-8 replaced by U+FFFD', text);
       try {
-        this.#core.line(text, lineNo, this.#emit);
+        core.line(text, lineNo, this.emit);
       } catch (e) {
-        if (e instanceof MemforensicsInputError) throw e;
-        this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(e)}`, text);
-        this.#outcome = 2;
+        this.failed(e, lineNo, text);
       }
     }
-    this.#account();
+    this.end();
   }
 
-  #account(): void {
-    if (this.#outcome === 0) this.stats.linesParsed++;
-    else if (this.#outcome === 1) {
+  /**
+   * The pieces of line() for a caller that runs the core itself (the byte fast path, which
+   * checks whole chunks for NUL and U+FFFD and hands the core bytes): begin, then the core call
+   * with failed() on an exception, then end().
+   */
+  begin(lineNo: number, nonBlank: boolean): void {
+    this.stats.linesRead++;
+    this.#currentLine = lineNo;
+    this.#outcome = 0;
+    if (nonBlank) this.#nonBlankLines++;
+  }
+
+  failed(e: unknown, lineNo: number, excerpt: string): void {
+    if (e instanceof MemforensicsInputError) throw e;
+    this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(e)}`, excerpt);
+    this.#outcome = 2;
+  }
+
+  end(): void {
+    const outcome = this.#outcome;
+    if (outcome === 0) this.stats.linesParsed++;
+    else if (outcome === 1) {
       this.stats.linesSkipped++;
       this.stats.skippedByReason[this.#skipReason] = (this.stats.skippedByReason[this.#skipReason] ?? 0) + 1;
     } else this.stats.linesDiagnosed++;
   }
 
-  finish(): ParseResult<R> {
-    this.splitter.end();
+  /** Accounts a non-blank line the caller parsed itself without diagnostics (fast-path stack frames). */
+  parsedLine(): void {
+    this.stats.linesRead++;
+    this.stats.linesParsed++;
+    this.#nonBlankLines++;
+  }
+
+  /** A stream that failed midway (a gzip cut short, a read error): everything before it is kept. */
+  streamError(e: unknown, linesSoFar: number): void {
+    const code = (e as { code?: unknown } | null)?.code;
+    const gz = code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR';
+    this.diagnostics.add(
+      gz ? 'gzip-truncated' : 'truncated-input',
+      linesSoFar + 1,
+      `input stream ended with an error after line ${linesSoFar}: ${String((e as Error)?.message ?? e)}`,
+    );
+  }
+
+  /** Runs the core's end(), then the unusable-input checks, and returns the result. */
+  finish(end: (emit: Emit<R>) => void): ParseResult<R> {
     this.#currentLine = 0;
     try {
-      this.#core.end(this.#emit);
+      end(this.emit);
     } catch (e) {
       if (e instanceof MemforensicsInputError) throw e;
       this.diagnostics.add('internal-error', 0, `parser failed at end of input: ${String(e)}`);
     }
+    for (const [k, v] of this.#counters) this.stats.counters[k] = v;
+    this.#counters.clear();
     if (this.#nonBlankLines === 0) {
-      throw new MemforensicsInputError('EMPTY_INPUT', `empty input: no ${this.def.format} content`);
+      throw new MemforensicsInputError('EMPTY_INPUT', `empty input: no ${this.format} content`);
     }
     if (this.stats.records === 0 && this.stats.linesParsed === 0) {
-      throw new MemforensicsInputError(
-        'NOT_THIS_FORMAT',
-        `input is not ${this.def.format}: none of its ${this.stats.linesRead} lines was recognised`,
-      );
+      throw new MemforensicsInputError('NOT_THIS_FORMAT', `input is not ${this.format}: none of its ${this.stats.linesRead} lines was recognised`);
     }
-    return {
-      format: this.def.format,
-      records: this.records,
-      diagnostics: this.diagnostics.summary(),
-      stats: this.stats,
-    };
+    return { format: this.format, records: this.records, diagnostics: this.diagnostics.summary(), stats: this.stats };
+  }
+}
+
+/** Drives one core over split lines: the engine of parseText, parseChunks and parseAsync. */
+class ParserRun<R> {
+  readonly accounting: LineAccounting<R>;
+  readonly splitter: LineSplitter;
+  readonly #core: ParserCore<R>;
+
+  constructor(def: ParserDefinition<R, object>, options: CommonParseOptions) {
+    this.accounting = new LineAccounting<R>(def.format, options);
+    this.#core = def.createCore(options);
+    this.splitter = new LineSplitter((text, lineNo) => this.accounting.line(this.#core, text, lineNo, text.length > 0 && text.trim().length > 0));
+  }
+
+  finish(): ParseResult<R> {
+    this.splitter.end();
+    return this.accounting.finish((emit) => this.#core.end(emit));
   }
 }
 
@@ -265,14 +312,7 @@ export async function parseAsync<R, O extends object>(
     for await (const chunk of chunks) run.splitter.push(chunk);
   } catch (e) {
     if (e instanceof MemforensicsInputError) throw e;
-    // A stream that fails midway (a gzip cut short, a read error) keeps everything before it.
-    const code = (e as { code?: unknown } | null)?.code;
-    const gz = code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR';
-    run.diagnostics.add(
-      gz ? 'gzip-truncated' : 'truncated-input',
-      run.splitter.linesEmitted + 1,
-      `input stream ended with an error after line ${run.splitter.linesEmitted}: ${String((e as Error)?.message ?? e)}`,
-    );
+    run.accounting.streamError(e, run.splitter.linesEmitted);
   }
   return run.finish();
 }

@@ -1,8 +1,6 @@
-import { DIAGNOSTIC_CODES } from '../../core/diagnostic-codes.js';
-import { DEFAULT_MAX_DIAGNOSTICS_PER_CODE, DiagnosticCollector } from '../../core/diagnostics.js';
+import type { DiagnosticCollector } from '../../core/diagnostics.js';
 import { MemforensicsInputError } from '../../core/errors.js';
-import { REPLACEMENT_CHAR } from '../../core/lines.js';
-import type { CommonParseOptions, Emit, ParserDefinition, ParseResult, ParseStats } from '../../core/parser.js';
+import { LineAccounting, type CommonParseOptions, type Emit, type ParserDefinition, type ParseResult, type ParseStats } from '../../core/parser.js';
 import { createTraceCore, detach, type TraceCore, type TraceParseOptions, type TraceRecord } from './core.js';
 
 /**
@@ -43,23 +41,17 @@ export type TraceByteOptions = Partial<TraceParseOptions> &
   };
 
 export class TraceByteParser {
-  readonly #def: ParserDefinition<TraceRecord, TraceParseOptions>;
   readonly #core: TraceCore;
-  readonly diagnostics: DiagnosticCollector;
-  readonly records: TraceRecord[] = [];
-  readonly stats: ParseStats = { linesRead: 0, linesParsed: 0, linesSkipped: 0, linesDiagnosed: 0, skippedByReason: {}, records: 0, counters: {} };
-  readonly #onRecord: ((r: unknown) => void) | undefined;
+  /** The generic runner's emit, line accounting and end-of-input checks (core/parser.ts). */
+  readonly #acc: LineAccounting<TraceRecord>;
   readonly #decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  readonly #emit: Emit<TraceRecord>;
+  /** The last line handed to the core (not a fast-path frame line): replayed frames reuse it. */
+  #lastCoreLine = 0;
   #carry: Uint8Array = new Uint8Array(0);
   /** Later pieces of a line longer than a chunk (joined onto #carry once, by #joinCarry). */
   #carryParts: Uint8Array[] = [];
   #started = false;
   #lineNo = 0;
-  #currentLine = 0;
-  #outcome: 0 | 1 | 2 = 0;
-  #skipReason = '';
-  #nonBlank = 0;
   // the stack block being collected: its `=>` lines, as text of the decoded chunk
   #frames = 0;
   #blockText = '';
@@ -74,7 +66,6 @@ export class TraceByteParser {
    * whole block text as a Map key cost more than all the frame lines' scanning.
    */
   #blockHash = 0;
-  readonly #counters = new Map<string, number>();
   /** core.blockState() after the last line the core saw (frame lines on the fast path do not change it). */
   #blockState: 0 | 1 | 2 = 0;
   readonly #blocksByHash = new Map<number, { text: string; frames: string[] }[]>();
@@ -82,34 +73,21 @@ export class TraceByteParser {
   readonly #decodeAscii: ((bytes: Uint8Array) => string | null) | undefined;
 
   constructor(def: ParserDefinition<TraceRecord, TraceParseOptions>, options: TraceByteOptions = {}) {
-    this.#def = def;
     this.#decodeAscii = options.decodeAscii;
     this.#core = createTraceCore(options);
-    this.#onRecord = options.onRecord;
-    this.diagnostics = new DiagnosticCollector(options.maxDiagnosticsPerCode ?? DEFAULT_MAX_DIAGNOSTICS_PER_CODE);
-    this.#emit = {
-      record: (r) => {
-        this.stats.records++;
-        if (this.#onRecord) this.#onRecord(r);
-        else this.records.push(r);
-      },
-      diagnostic: (code, message, o) => {
-        const line = o?.line ?? this.#currentLine;
-        this.diagnostics.add(code, line, message, o?.excerpt ?? '');
-        const sev = DIAGNOSTIC_CODES[code].severity;
-        if (line === this.#currentLine && this.#currentLine > 0 && (sev === 'data-loss' || sev === 'error')) this.#outcome = 2;
-      },
-      skip: (reason) => {
-        if (this.#outcome === 0) {
-          this.#outcome = 1;
-          this.#skipReason = reason;
-        }
-      },
-      count: (name, by = 1) => {
-        // a Map (not the stats object in dictionary mode): copied into stats.counters by finish()
-        this.#counters.set(name, (this.#counters.get(name) ?? 0) + by);
-      },
-    };
+    this.#acc = new LineAccounting<TraceRecord>(def.format, options);
+  }
+
+  get diagnostics(): DiagnosticCollector {
+    return this.#acc.diagnostics;
+  }
+
+  get stats(): ParseStats {
+    return this.#acc.stats;
+  }
+
+  get records(): TraceRecord[] {
+    return this.#acc.records;
   }
 
   #joinCarry(): void {
@@ -239,9 +217,7 @@ export class TraceByteParser {
       if (e - 3 > i) h = Math.imul(h ^ buf[e - 3], 16777619);
       if (e - 5 > i) h = Math.imul(h ^ buf[e - 5], 16777619);
       this.#blockHash = h;
-      this.stats.linesRead++;
-      this.stats.linesParsed++;
-      this.#nonBlank++;
+      this.#acc.parsedLine();
       return;
     }
     if (this.#frames > 0) {
@@ -267,19 +243,16 @@ export class TraceByteParser {
 
   /** #textLine for a line of a clean chunk (no NUL, no U+FFFD), read in place: str[s, e). */
   #cleanLine(buf: Uint8Array, str: string, s: number, e: number, lineNo: number, nonBlank: boolean): void {
-    this.stats.linesRead++;
-    this.#currentLine = lineNo;
-    this.#outcome = 0;
-    if (nonBlank) this.#nonBlank++;
+    this.#lastCoreLine = lineNo;
+    const acc = this.#acc;
+    acc.begin(lineNo, nonBlank);
     try {
-      this.#core.lineBytes(buf, str, s, e, lineNo, this.#emit);
+      this.#core.lineBytes(buf, str, s, e, lineNo, acc.emit);
     } catch (err) {
-      if (err instanceof MemforensicsInputError) throw err;
-      this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(err)}`, str.slice(s, e));
-      this.#outcome = 2;
+      acc.failed(err, lineNo, str.slice(s, e));
     }
+    acc.end();
     this.#blockState = this.#core.blockState();
-    this.#account();
   }
 
   #blockKey(): string {
@@ -335,7 +308,7 @@ export class TraceByteParser {
       while (p < text.length) {
         let nl = text.indexOf('\n', p);
         if (nl < 0) nl = text.length;
-        this.#core.line(text.slice(p, nl), this.#currentLine, NULL_EMIT);
+        this.#core.line(text.slice(p, nl), this.#lastCoreLine, NULL_EMIT);
         p = nl + 1;
       }
     }
@@ -351,44 +324,22 @@ export class TraceByteParser {
     this.#blockEnd = -1;
   }
 
-  /** The generic runner's per-line accounting (core/parser.ts ParserRun), for non-frame lines. */
+  /** A non-frame line through the generic runner's accounting (core/parser.ts LineAccounting). */
   #textLine(text: string, lineNo: number, nonBlank: boolean, clean: boolean): void {
-    this.stats.linesRead++;
-    this.#currentLine = lineNo;
-    this.#outcome = 0;
-    if (nonBlank) this.#nonBlank++;
-    if (clean) {
-      // the chunk has no NUL and no U+FFFD: the generic runner's two checks cannot fire
+    this.#lastCoreLine = lineNo;
+    const acc = this.#acc;
+    if (!clean) acc.line(this.#core, text, lineNo, nonBlank);
+    else {
+      // the chunk has no NUL and no U+FFFD: the runner's two checks cannot fire
+      acc.begin(lineNo, nonBlank);
       try {
-        this.#core.line(text, lineNo, this.#emit);
+        this.#core.line(text, lineNo, acc.emit);
       } catch (err) {
-        if (err instanceof MemforensicsInputError) throw err;
-        this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(err)}`, text);
-        this.#outcome = 2;
+        acc.failed(err, lineNo, text);
       }
-    } else if (text.includes('\u0000')) {
-      this.diagnostics.add('binary-content', lineNo, 'NUL bytes in line; skipped', text.replaceAll('\u0000', '\\0'));
-      this.#outcome = 2;
-    } else {
-      if (text.includes(REPLACEMENT_CHAR)) this.diagnostics.add('invalid-utf8', lineNo, 'invalid UTF-8 replaced by U+FFFD', text);
-      try {
-        this.#core.line(text, lineNo, this.#emit);
-      } catch (err) {
-        if (err instanceof MemforensicsInputError) throw err;
-        this.diagnostics.add('internal-error', lineNo, `parser failed on this line: ${String(err)}`, text);
-        this.#outcome = 2;
-      }
+      acc.end();
     }
     this.#blockState = this.#core.blockState();
-    this.#account();
-  }
-
-  #account(): void {
-    if (this.#outcome === 0) this.stats.linesParsed++;
-    else if (this.#outcome === 1) {
-      this.stats.linesSkipped++;
-      this.stats.skippedByReason[this.#skipReason] = (this.stats.skippedByReason[this.#skipReason] ?? 0) + 1;
-    } else this.stats.linesDiagnosed++;
   }
 
   /**
@@ -396,13 +347,7 @@ export class TraceByteParser {
    * `parseAsync` does: everything before it is kept, and finish() still flushes the partial line.
    */
   streamError(e: unknown): void {
-    const code = (e as { code?: unknown } | null)?.code;
-    const gz = code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR';
-    this.diagnostics.add(
-      gz ? 'gzip-truncated' : 'truncated-input',
-      this.#lineNo + 1,
-      `input stream ended with an error after line ${this.#lineNo}: ${String((e as Error)?.message ?? e)}`,
-    );
+    this.#acc.streamError(e, this.#lineNo);
   }
 
   /** Ends the input: flushes the last line, the pending events, and returns the result. */
@@ -415,20 +360,7 @@ export class TraceByteParser {
       this.#lines(concat(c, new Uint8Array([10])));
     }
     if (this.#frames > 0) this.#flushBlock();
-    this.#currentLine = 0;
-    try {
-      this.#core.end(this.#emit);
-    } catch (err) {
-      if (err instanceof MemforensicsInputError) throw err;
-      this.diagnostics.add('internal-error', 0, `parser failed at end of input: ${String(err)}`);
-    }
-    for (const [k, v] of this.#counters) this.stats.counters[k] = v;
-    this.#counters.clear();
-    if (this.#nonBlank === 0) throw new MemforensicsInputError('EMPTY_INPUT', `empty input: no ${this.#def.format} content`);
-    if (this.stats.records === 0 && this.stats.linesParsed === 0) {
-      throw new MemforensicsInputError('NOT_THIS_FORMAT', `input is not ${this.#def.format}: none of its ${this.stats.linesRead} lines was recognised`);
-    }
-    return { format: this.#def.format, records: this.records, diagnostics: this.diagnostics.summary(), stats: this.stats };
+    return this.#acc.finish((emit: Emit<TraceRecord>) => this.#core.end(emit));
   }
 }
 
