@@ -175,12 +175,19 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
 }
 
-/** Finds the `TIMESTAMP:` token: digits with an optional fraction, blank (or `]`) before, `: ` or EOL after. */
-function findTimestamp(u: Bytes, b: number, e: number): { start: number; colon: number } | null {
+/** Start of the timestamp findTimestamp found last (a module slot: no result object per line). */
+let timestampStart = 0;
+
+/**
+ * Finds the `TIMESTAMP:` token: digits with an optional fraction, blank (or `]`) before, `: ` or
+ * EOL after. Returns the colon's offset (the start is left in timestampStart), or -1.
+ */
+function findTimestamp(u: Bytes, s: string, b: number, e: number): number {
   let from = b;
   for (;;) {
-    const colon = indexIn(u, 58, from, e);
-    if (colon < 0) return null;
+    // the string's native indexOf outruns a byte loop over the ~40 characters before the colon
+    const colon = s.indexOf(':', from);
+    if (colon < 0 || colon >= e) return -1;
     from = colon + 1;
     if (colon + 1 < e && !isSpace(u[colon + 1])) continue;
     let i = colon - 1;
@@ -196,7 +203,8 @@ function findTimestamp(u: Bytes, b: number, e: number): { start: number; colon: 
     if (digits === 0 || dots > 1) continue;
     if (i >= b && !isSpace(u[i]) && u[i] !== 93) continue;
     if (u[i + 1] === 46) continue;
-    return { start: i + 1, colon };
+    timestampStart = i + 1;
+    return colon;
   }
 }
 
@@ -220,16 +228,21 @@ function parseTimestampAt(u: Bytes, s: string, a: number, b: number): number {
   return scale === 1 ? n : n / scale;
 }
 
-/** Event names the core dispatches on, by length: matched in place, no slice. */
-const NAMES_BY_LENGTH: string[][] = [];
-for (const k of [...TRACE_EVENT_KINDS, 'kernel_stack', 'user_stack']) (NAMES_BY_LENGTH[k.length] ??= []).push(k);
+/** Event names the core dispatches on, by length (with their bytes): matched in place, no slice. */
+const NAMES_BY_LENGTH: { name: string; bytes: Uint8Array }[][] = [];
+for (const k of [...TRACE_EVENT_KINDS, 'kernel_stack', 'user_stack']) {
+  (NAMES_BY_LENGTH[k.length] ??= []).push({ name: k, bytes: Uint8Array.from(k, (c) => c.charCodeAt(0)) });
+}
 
-/** The known event name at s[a..b) exactly (an interned constant), or null. */
-function knownNameAt(u: Bytes, s: string, a: number, b: number): string | null {
+/** The known event name at u[a..b) exactly (an interned constant), or null. */
+function knownNameAt(u: Bytes, a: number, b: number): string | null {
   const list = NAMES_BY_LENGTH[b - a];
   if (list === undefined) return null;
-  const c = u[a];
-  for (let k = 0; k < list.length; k++) if (list[k].charCodeAt(0) === c && sameAscii(u, a, list[k])) return list[k];
+  next: for (let k = 0; k < list.length; k++) {
+    const nb = list[k].bytes;
+    for (let i = 0; i < nb.length; i++) if (u[a + i] !== nb[i]) continue next;
+    return list[k].name;
+  }
   return null;
 }
 
@@ -241,15 +254,30 @@ function isFlagChar(c: number): boolean {
   );
 }
 
-interface Prefix {
-  comm: string;
-  pid: number;
-  tgid: number | undefined;
-  cpu: number;
+/**
+ * What parsePrefix read last, in module slots (no result object per line): the comm is
+ * s[prefixCommStart, prefixCommEnd), sliced only by the lines that keep it.
+ */
+let prefixCommStart = 0;
+let prefixCommEnd = 0;
+let prefixPid = -1;
+let prefixTgid: number | undefined;
+let prefixCpu = -1;
+
+function setPrefix(commStart: number, commEnd: number, pid: number, tgid: number | undefined, cpu: number): boolean {
+  prefixCommStart = commStart;
+  prefixCommEnd = commEnd;
+  prefixPid = pid;
+  prefixTgid = tgid;
+  prefixCpu = cpu;
+  return true;
 }
 
-/** Parses what precedes the timestamp: `comm-pid (tgid) [cpu] flags` with every part optional. */
-function parsePrefix(u: Bytes, s: string, start: number, end: number): Prefix | null {
+/**
+ * Parses what precedes the timestamp: `comm-pid (tgid) [cpu] flags` with every part optional.
+ * Returns false when it cannot; the parts are left in the prefix* slots.
+ */
+function parsePrefix(u: Bytes, s: string, start: number, end: number): boolean {
   let e = end;
   while (e > start && isSpace(u[e - 1])) e--;
   let b = start;
@@ -273,16 +301,16 @@ function parsePrefix(u: Bytes, s: string, start: number, end: number): Prefix | 
   }
   if (e > b && u[e - 1] === 93) {
     const open = lastIndexIn(u, 91, e - 1, b);
-    if (open < b) return null;
+    if (open < b) return false;
     let v = 0;
     let n = 0;
     for (let i = open + 1; i < e - 1; i++) {
       const c = u[i];
-      if (!isDigit(c)) return null;
+      if (!isDigit(c)) return false;
       v = v * 10 + (c - 48);
       n++;
     }
-    if (n === 0 || n > 6) return null;
+    if (n === 0 || n > 6) return false;
     cpu = v;
     e = open;
     while (e > b && isSpace(u[e - 1])) e--;
@@ -303,17 +331,17 @@ function parsePrefix(u: Bytes, s: string, start: number, end: number): Prefix | 
       }
     }
   }
-  if (e <= b) return { comm: '', pid: -1, tgid, cpu };
+  if (e <= b) return setPrefix(b, b, -1, tgid, cpu);
   const dash = lastIndexIn(u, 45, e - 1, b);
-  if (dash <= b || dash === e - 1) return null;
+  if (dash <= b || dash === e - 1) return false;
   let pid = 0;
   for (let i = dash + 1; i < e; i++) {
     const c = u[i];
-    if (!isDigit(c)) return null;
+    if (!isDigit(c)) return false;
     pid = pid * 10 + (c - 48);
   }
-  if (e - dash - 1 > 10) return null;
-  return { comm: s.slice(b, dash), pid, tgid, cpu };
+  if (e - dash - 1 > 10) return false;
+  return setPrefix(b, dash, pid, tgid, cpu);
 }
 
 /** Normalises a printed pointer: `0xffff...`, bare hex, hashed, `(null)`/`(nil)` → '0'. */
@@ -365,38 +393,46 @@ function parseIntField(v: string): number | null {
   return neg ? -n : n;
 }
 
-/** The key at s[a..b) as one of the interned KEYS (no allocation), or a fresh slice for others. */
-function keyAt(u: Bytes, s: string, a: number, b: number): string {
+/**
+ * The field keys the parser reads, by code (0: any other key, which is ignored). Codes instead of
+ * strings: a field's dispatch is a jump on a small integer, not a chain of string compares.
+ */
+const FIELD_KEYS = [
+  '', 'ptr', 'pfn', 'node', 'name', 'page', 'type', 'size', 'order', 'mm_id', 'member',
+  'call_site', 'bytes_req', 'gfp_flags', 'accounted', 'bytes_alloc', 'migratetype',
+] as const;
+const K_PTR = 1, K_PFN = 2, K_NODE = 3, K_NAME = 4, K_PAGE = 5, K_TYPE = 6, K_SIZE = 7, K_ORDER = 8, K_MM_ID = 9, K_MEMBER = 10;
+const K_CALL_SITE = 11, K_BYTES_REQ = 12, K_GFP_FLAGS = 13, K_ACCOUNTED = 14, K_BYTES_ALLOC = 15, K_MIGRATETYPE = 16;
+const FIELD_KEY_BYTES = FIELD_KEYS.map((k) => Uint8Array.from(k, (c) => c.charCodeAt(0)));
+
+/** The code of the key at u[a..b) (FIELD_KEYS), 0 for any other key. */
+function keyCodeAt(u: Bytes, a: number, b: number): number {
   const c = u[a];
-  let k: string | null = null;
+  let k = 0;
   switch (b - a) {
     case 3:
-      k = c === 112 ? (u[a + 1] === 116 ? 'ptr' : 'pfn') : null;
+      k = c === 112 ? (u[a + 1] === 116 ? K_PTR : K_PFN) : 0;
       break;
     case 4:
-      k = c === 110 ? (u[a + 1] === 111 ? 'node' : 'name') : c === 112 ? 'page' : c === 116 ? 'type' : c === 115 ? 'size' : null;
+      k = c === 110 ? (u[a + 1] === 111 ? K_NODE : K_NAME) : c === 112 ? K_PAGE : c === 116 ? K_TYPE : c === 115 ? K_SIZE : 0;
       break;
     case 5:
-      k = c === 111 ? 'order' : c === 109 ? 'mm_id' : null;
+      k = c === 111 ? K_ORDER : c === 109 ? K_MM_ID : 0;
       break;
     case 6:
-      k = c === 109 ? 'member' : null;
+      k = c === 109 ? K_MEMBER : 0;
       break;
     case 9:
-      k = c === 99 ? 'call_site' : c === 98 ? 'bytes_req' : c === 103 ? 'gfp_flags' : c === 97 ? 'accounted' : null;
+      k = c === 99 ? K_CALL_SITE : c === 98 ? K_BYTES_REQ : c === 103 ? K_GFP_FLAGS : c === 97 ? K_ACCOUNTED : 0;
       break;
     case 11:
-      k = c === 98 ? 'bytes_alloc' : c === 109 ? 'migratetype' : null;
+      k = c === 98 ? K_BYTES_ALLOC : c === 109 ? K_MIGRATETYPE : 0;
       break;
   }
-  if (k !== null && sameAscii(u, a, k)) return k;
-  return s.slice(a, b);
-}
-
-/** u[a..a + k.length) holds the ASCII string k (a byte loop: cheaper than a startsWith call). */
-function sameAscii(u: Bytes, a: number, k: string): boolean {
-  for (let i = 0; i < k.length; i++) if (u[a + i] !== k.charCodeAt(i)) return false;
-  return true;
+  if (k === 0) return 0;
+  const kb = FIELD_KEY_BYTES[k];
+  for (let i = 1; i < kb.length; i++) if (u[a + i] !== kb[i]) return 0;
+  return k;
 }
 
 function isKeyChar(c: number): boolean {
@@ -442,66 +478,66 @@ function normPtrAt(u: Bytes, s: string, a: number, b: number): string | null {
  * setField(rec, key, s.slice(a, b)) that slices only the values kept as strings: numbers are read
  * in place (an event line has 5-8 fields; most are numbers).
  */
-function setFieldAt(rec: TraceEvent, key: string, u: Bytes, s: string, a: number, b: number): boolean {
+function setFieldAt(rec: TraceEvent, key: number, u: Bytes, s: string, a: number, b: number): boolean {
   switch (key) {
-    case 'ptr': {
+    case K_PTR: {
       const p = normPtrAt(u, s, a, b);
       if (p === null) return false;
       rec.ptr = p;
       return true;
     }
-    case 'bytes_req': {
+    case K_BYTES_REQ: {
       const n = parseIntAt(u, s, a, b);
       if (n === null || n < 0) return false;
       rec.bytesReq = n;
       return true;
     }
-    case 'bytes_alloc': {
+    case K_BYTES_ALLOC: {
       const n = parseIntAt(u, s, a, b);
       if (n === null || n < 0) return false;
       rec.bytesAlloc = n;
       return true;
     }
-    case 'node': {
+    case K_NODE: {
       const n = parseIntAt(u, s, a, b);
       if (n === null) return false;
       rec.node = n === 0xffffffff ? -1 : n;
       return true;
     }
-    case 'accounted': {
+    case K_ACCOUNTED: {
       const len = b - a;
       if (len === 4 && s.startsWith('true', a)) rec.accounted = true;
       else if (len === 5 && s.startsWith('false', a)) rec.accounted = false;
-      else return setField(rec, key, s.slice(a, b));
+      else return setField(rec, 'accounted', s.slice(a, b));
       return true;
     }
-    case 'pfn': {
+    case K_PFN: {
       const n = parseIntAt(u, s, a, b);
       if (n === null || n < 0) return false;
       rec.pfn = n;
       return true;
     }
-    case 'order': {
+    case K_ORDER: {
       const n = parseIntAt(u, s, a, b);
       if (n === null) return false;
       rec.order = n;
       return true;
     }
-    case 'migratetype': {
+    case K_MIGRATETYPE: {
       const n = parseIntAt(u, s, a, b);
       if (n === null) return false;
       rec.migratetype = n;
       return true;
     }
-    case 'call_site':
-    case 'gfp_flags':
-    case 'name':
-    case 'page':
-    case 'type':
-    case 'member':
-    case 'size':
-    case 'mm_id':
-      return setField(rec, key, s.slice(a, b));
+    case K_CALL_SITE:
+    case K_GFP_FLAGS:
+    case K_NAME:
+    case K_PAGE:
+    case K_TYPE:
+    case K_MEMBER:
+    case K_SIZE:
+    case K_MM_ID:
+      return setField(rec, FIELD_KEYS[key], s.slice(a, b));
     default:
       return true; // vendor or future fields are ignored (as setField does)
   }
@@ -626,7 +662,7 @@ function parseFields(rec: TraceEvent, u: Bytes, s: string, from: number, n: numb
       while (i < n && !isSpace(u[i])) i++;
       continue;
     }
-    const key = keyAt(u, s, ks, i);
+    const key = keyCodeAt(u, ks, i);
     i++; // '='
     let vs = i;
     // `ptr=  (null)` / `page= (null)`
@@ -637,7 +673,7 @@ function parseFields(rec: TraceEvent, u: Bytes, s: string, from: number, n: numb
         vs = j;
         i = j;
       } else {
-        if (!setField(rec, key, '') && bad === null) bad = key;
+        if (!setField(rec, FIELD_KEYS[key], '') && bad === null) bad = FIELD_KEYS[key];
         continue;
       }
     }
@@ -651,7 +687,7 @@ function parseFields(rec: TraceEvent, u: Bytes, s: string, from: number, n: numb
     // the value is s[vs..ve) unless `inner` replaces it
     let ve = i;
     let inner: string | null = null;
-    if (eqAt > vs && key !== 'gfp_flags' && key !== 'call_site') {
+    if (eqAt > vs && key !== K_GFP_FLAGS && key !== K_CALL_SITE) {
       {
         // a missing separator: `56bytes_alloc=64` → value `56`, rescan from `bytes_alloc`
         let k = eqAt;
@@ -668,13 +704,13 @@ function parseFields(rec: TraceEvent, u: Bytes, s: string, from: number, n: numb
       if (close > 0) {
         const inn = s.slice(i + 2, close);
         if (parseIntField(inn) !== null) {
-          if (key !== 'ptr' && key !== 'page' && key !== 'call_site') inner = inn;
+          if (key !== K_PTR && key !== K_PAGE && key !== K_CALL_SITE) inner = inn;
           i = close + 1;
         }
       }
     }
-    const ok = inner !== null ? setField(rec, key, inner) : setFieldAt(rec, key, u, s, vs, ve);
-    if (!ok && bad === null) bad = key;
+    const ok = inner !== null ? setField(rec, FIELD_KEYS[key], inner) : setFieldAt(rec, key, u, s, vs, ve);
+    if (!ok && bad === null) bad = FIELD_KEYS[key];
   }
   if (rec.callSite === undefined && leadEnd > leadStart) rec.callSite = s.slice(leadStart, leadEnd);
   return bad;
@@ -902,8 +938,8 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         emit.skip('header');
         return;
       }
-      const ts = findTimestamp(u, b0, n);
-      if (ts === null) {
+      const tsColon = findTimestamp(u, text, b0, n);
+      if (tsColon < 0) {
         // not an event line (rare): work on the line's own text
         const line = b0 === 0 && n === text.length ? text : text.slice(b0, n);
         if (line.includes('[LOST') && line.includes('EVENTS]')) {
@@ -927,25 +963,26 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         emit.diagnostic('unrecognized-line', 'not a trace event, stack frame or header line', { excerpt: excerptOf(text, b0, n) });
         return;
       }
-      const prefix = parsePrefix(u, text, b0, ts.start);
-      if (prefix === null) {
+      const tsStart = timestampStart;
+      if (!parsePrefix(u, text, b0, tsStart)) {
         emit.diagnostic('unrecognized-line', 'cannot read the task-pid / CPU columns before the timestamp', { excerpt: excerptOf(text, b0, n) });
         return;
       }
-      const tsv = parseTimestampAt(u, text, ts.start, ts.colon);
-      let j = ts.colon + 1;
+      const cpu = prefixCpu;
+      const tsv = parseTimestampAt(u, text, tsStart, tsColon);
+      let j = tsColon + 1;
       while (j < n && isSpace(u[j])) j++;
       // `<stack trace>` / `<user stack trace>` pseudo-events (ftrace)
       if (j < n && u[j] === 60) {
         const user = j + 5 <= n && text.startsWith('<user', j);
-        startStack(prefix.cpu, user ? 'user' : 'kernel', emit);
+        startStack(cpu, user ? 'user' : 'kernel', emit);
         emit.count(user ? 'userStacks' : 'kernelStacks');
         return;
       }
       const nameEnd = indexIn(u, 58, j, n);
       let name: string;
       let fieldsAt: number;
-      const known = nameEnd > j ? knownNameAt(u, text, j, nameEnd) : null;
+      const known = nameEnd > j ? knownNameAt(u, j, nameEnd) : null;
       if (known !== null) {
         name = known;
         fieldsAt = nameEnd + 1;
@@ -967,19 +1004,19 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       }
       if (known === null && name.startsWith('kmem:')) name = name.slice(5);
       if (name === 'kernel_stack' || name === 'user_stack') {
-        startStack(prefix.cpu, name === 'user_stack' ? 'user' : 'kernel', emit);
+        startStack(cpu, name === 'user_stack' ? 'user' : 'kernel', emit);
         emit.count(name === 'user_stack' ? 'userStacks' : 'kernelStacks');
         return;
       }
       // a new event on this CPU closes the stack window of the previous one
       for (let k = pending.length - 1; k >= 0; k--) {
         const p = pending[k];
-        if (p.cpu === prefix.cpu) {
+        if (p.cpu === cpu) {
           p.done = true;
           break;
         }
       }
-      if (prefix.cpu < 0) for (const p of pending) p.done = true;
+      if (cpu < 0) for (const p of pending) p.done = true;
       const kind = KNOWN.get(name);
       if (kind === undefined) {
         // Untrusted names: counters and messages carry at most 64 characters of them, and at most
@@ -991,7 +1028,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
           emit.diagnostic('trace-unknown-event', `event "${shown}" is not analysed; counted`, { excerpt: excerptOf(text, b0, n) });
         }
         emit.count(known || unknownSeen.has(shown) ? `event:${shown}` : 'event:(other event names)');
-        pending.push({ rec: null, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
+        pending.push({ rec: null, cpu: cpu, done: false, kstack: null, ustack: null });
         flushDone(emit, false);
         emit.skip('other-event');
         return;
@@ -1004,25 +1041,25 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       const rec: TraceEvent = {
         type: 'event',
         ts: tsv,
-        cpu: prefix.cpu,
-        comm: prefix.comm,
-        pid: prefix.pid,
+        cpu,
+        comm: prefixCommEnd > prefixCommStart ? text.slice(prefixCommStart, prefixCommEnd) : '',
+        pid: prefixPid,
         event: kind,
         line: lineNo,
       };
-      if (prefix.tgid !== undefined) rec.tgid = prefix.tgid;
+      if (prefixTgid !== undefined) rec.tgid = prefixTgid;
       const bad = parseFields(rec, u, text, fieldsAt, n);
       const missing = bad ?? missingField(rec);
       if (missing !== null) {
         emit.diagnostic('trace-bad-event-fields', `${name}: field ${missing}= missing or unreadable`, { excerpt: excerptOf(text, b0, n) });
-        pending.push({ rec: null, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
+        pending.push({ rec: null, cpu: cpu, done: false, kstack: null, ustack: null });
         flushDone(emit, false);
         return;
       }
       if (tsv < lastTs) {
         emit.diagnostic('time-went-backwards', `timestamp ${tsv} is before ${lastTs}`, { excerpt: excerptOf(text, b0, n) });
       } else lastTs = tsv;
-      pending.push({ rec, cpu: prefix.cpu, done: false, kstack: null, ustack: null });
+      pending.push({ rec, cpu: cpu, done: false, kstack: null, ustack: null });
       flushDone(emit, false);
     },
     end(emit) {
