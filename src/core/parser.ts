@@ -225,6 +225,13 @@ export class LineAccounting<R> {
     this.#nonBlankLines++;
   }
 
+  /** parsedLine() for n lines at once. */
+  parsedLines(n: number): void {
+    this.stats.linesRead += n;
+    this.stats.linesParsed += n;
+    this.#nonBlankLines += n;
+  }
+
   /** A stream that failed midway (a gzip cut short, a read error): everything before it is kept. */
   streamError(e: unknown, linesSoFar: number): void {
     const code = (e as { code?: unknown } | null)?.code;

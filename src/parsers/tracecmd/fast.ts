@@ -182,6 +182,13 @@ export class TraceByteParser {
       while (pos < end) {
         const nl = str.indexOf('\n', pos);
         const stop = nl < 0 ? end : nl;
+        if (fast && this.#blockState === 1 && !this.#fallback) {
+          const after = this.#frameRun(buf, str, pos, stop, end);
+          if (after !== pos) {
+            pos = after;
+            continue;
+          }
+        }
         this.#line(buf, pos, stop, str, fast);
         pos = stop + 1;
       }
@@ -198,6 +205,48 @@ export class TraceByteParser {
       this.#blockText = (this.#blockText.length > 0 ? this.#blockText + '\n' : '') + detach(str.slice(this.#blockStart, this.#blockEnd));
       this.#blockStart = -1;
     }
+  }
+
+  /**
+   * The frame lines of a block that has its event, from the line buf[pos, stop) on, in one tight
+   * loop (about 9 lines in 10 of a `-T` trace): the same work as #line's frame branch without a
+   * call per line, with the block's state in locals. Returns where the first line that is not
+   * such a frame starts (pos itself when the line at pos is not one).
+   */
+  #frameRun(buf: Uint8Array, str: string, pos: number, stop: number, end: number): number {
+    let frames = this.#frames;
+    let h = this.#blockHash;
+    let blockStart = this.#blockStart;
+    let blockEnd = this.#blockEnd;
+    let lines = 0;
+    for (;;) {
+      const e = stop > pos && buf[stop - 1] === 13 ? stop - 1 : stop;
+      let i = pos;
+      while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
+      if (!(i + 1 < e && buf[i] === 61 && buf[i + 1] === 62)) break;
+      if (blockStart < 0) blockStart = pos;
+      blockEnd = e;
+      frames++;
+      lines++;
+      h = Math.imul(h ^ (e - pos), 16777619);
+      h = Math.imul(h ^ buf[e - 1], 16777619);
+      h = Math.imul(h ^ buf[e - 2], 16777619);
+      if (e - 3 > i) h = Math.imul(h ^ buf[e - 3], 16777619);
+      if (e - 5 > i) h = Math.imul(h ^ buf[e - 5], 16777619);
+      pos = stop + 1;
+      if (pos >= end) break;
+      const nl = str.indexOf('\n', pos);
+      stop = nl < 0 ? end : nl;
+    }
+    if (lines > 0) {
+      this.#frames = frames;
+      this.#blockHash = h;
+      this.#blockStart = blockStart;
+      this.#blockEnd = blockEnd;
+      this.#lineNo += lines;
+      this.#acc.parsedLines(lines);
+    }
+    return pos;
   }
 
   #line(buf: Uint8Array, s: number, e0: number, str: string | null, fast: boolean): void {
