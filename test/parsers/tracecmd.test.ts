@@ -9,7 +9,7 @@ import {
   type TraceRecord,
 } from '../../src/parsers/tracecmd/index.js';
 import { MemforensicsInputError, isInputError } from '../../src/core/errors.js';
-import { parseTraceBytes, parseTraceBytesAsync } from '../../src/parsers/tracecmd/fast.js';
+import { TraceByteParser, parseTraceBytes, parseTraceBytesAsync } from '../../src/parsers/tracecmd/fast.js';
 import { parseTraceCmdAsync } from '../../src/parsers/tracecmd/index.js';
 import { parseFile } from '../../src/node/analyzePaths.js';
 import { createReadStream, statSync } from 'node:fs';
@@ -292,6 +292,22 @@ describe('trace-cmd byte fast path (parseTraceBytes)', () => {
     const a = parseTraceCmd(text);
     const b = parseTraceBytes(traceCmdParser, randomByteChunks(text, 9, 1 << 20));
     expect(b).toEqual(a);
+  });
+
+  it('keeps nothing of a chunk after push(): a caller may refill one Buffer for every read', () => {
+    const text = sample(CAPTURES.d1);
+    const all = Buffer.from(text);
+    const expected = parseTraceBytes(traceCmdParser, [all]);
+    for (const size of [4096, 1021, 100_003]) {
+      const p = new TraceByteParser(traceCmdParser);
+      const reused = Buffer.alloc(size);
+      for (let o = 0; o < all.length; o += size) {
+        const n = all.copy(reused, 0, o, Math.min(all.length, o + size));
+        p.push(reused.subarray(0, n));
+        reused.fill(0x7a); // what the next read would overwrite
+      }
+      expect(p.finish()).toEqual(expected);
+    }
   });
 
   it('gives the same result on the public samples, CRLF, a BOM, NUL bytes and invalid UTF-8 inside stack blocks', () => {

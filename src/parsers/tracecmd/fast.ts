@@ -22,6 +22,14 @@ const NULL_EMIT: Emit<TraceRecord> = { record() {}, diagnostic() {}, skip() {}, 
 /** Bytes decoded at a time (below V8's large-object threshold, 128 KiB). */
 const WINDOW = 60_000;
 
+/**
+ * A copy of bytes[from, to). Not `bytes.slice()`: on a Node Buffer that is a view, and a kept
+ * view of a caller's chunk breaks when the caller reuses its buffer for the next read.
+ */
+function copyOf(bytes: Uint8Array, from = 0, to = bytes.length): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, from, to);
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -113,7 +121,7 @@ export class TraceByteParser {
         this.#carry = new Uint8Array(0);
       }
       if (bytes.length < 3 && bytes[0] === 0xef) {
-        this.#carry = bytes.slice();
+        this.#carry = copyOf(bytes);
         return;
       }
       this.#started = true;
@@ -122,7 +130,7 @@ export class TraceByteParser {
     if (this.#carry.length > 0 && bytes.indexOf(10) < 0) {
       // Still inside a line longer than a chunk: keep the pieces and join them once, when the
       // newline (or the end) comes. Re-copying the growing carry per chunk was quadratic.
-      this.#carryParts.push(bytes.slice());
+      this.#carryParts.push(copyOf(bytes));
       return;
     }
     if (this.#carryParts.length > 0) this.#joinCarry();
@@ -141,7 +149,7 @@ export class TraceByteParser {
     }
     const last = bytes.lastIndexOf(10);
     if (last < from) {
-      this.#carry = bytes.slice(from);
+      this.#carry = copyOf(bytes, from);
       return;
     }
     // Windows of at most WINDOW bytes cut at newlines: each decoded window is a young-generation
@@ -158,7 +166,7 @@ export class TraceByteParser {
       this.#lines(bytes.subarray(a, b));
       a = b;
     }
-    this.#carry = bytes.slice(last + 1);
+    this.#carry = copyOf(bytes, last + 1);
   }
 
   /** Runs the complete lines of `seg` (it ends with a newline, or is the last line). */
