@@ -1038,16 +1038,37 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         emit.diagnostic('number-out-of-range', 'timestamp is not a finite number', { excerpt: excerptOf(text, b0, n) });
         return;
       }
+      // Every field present from the start, in the schema's order: one object shape for every
+      // event whatever its kernel prints (the pairer's reads stay monomorphic, no property store
+      // grows field by field), and the same key order in JSON for every kernel version.
       const rec: TraceEvent = {
         type: 'event',
         ts: tsv,
         cpu,
         comm: prefixCommEnd > prefixCommStart ? text.slice(prefixCommStart, prefixCommEnd) : '',
         pid: prefixPid,
+        tgid: prefixTgid,
         event: kind,
+        callSite: undefined,
+        ptr: undefined,
+        bytesReq: undefined,
+        bytesAlloc: undefined,
+        gfpFlags: undefined,
+        node: undefined,
+        accounted: undefined,
+        cacheName: undefined,
+        page: undefined,
+        pfn: undefined,
+        order: undefined,
+        migratetype: undefined,
+        failed: undefined,
+        rssType: undefined,
+        rssSize: undefined,
+        mmId: undefined,
+        stackId: undefined,
+        userStackId: undefined,
         line: lineNo,
       };
-      if (prefixTgid !== undefined) rec.tgid = prefixTgid;
       const bad = parseFields(rec, u, text, fieldsAt, n);
       const missing = bad ?? missingField(rec);
       if (missing !== null) {
