@@ -93,8 +93,9 @@ export const TraceParseOptionsSchema = z.object({
 });
 export type TraceParseOptions = z.infer<typeof TraceParseOptionsSchema>;
 
-const KNOWN = new Map<string, TraceEventKind>(TRACE_EVENT_KINDS.map((k) => [k, k]));
-const COUNT_KEYS = new Map<string, string>(TRACE_EVENT_KINDS.map((k) => [k, `event:${k}`]));
+/** Index of each event kind in TRACE_EVENT_KINDS. */
+const KIND_INDEX = new Map<string, number>(TRACE_EVENT_KINDS.map((k, i) => [k, i]));
+const COUNT_KEYS = TRACE_EVENT_KINDS.map((k) => `event:${k}`);
 
 /**
  * A copy of `s` that does not share memory with the line it was cut from. V8 slices point into
@@ -786,6 +787,19 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
   const framesByKey = new Map<string, string[]>();
   const unknownSeen = new Set<string>();
   let lastTs = -Infinity;
+  /**
+   * Per-line counters kept here and added to the stats at end(): one emit.count per event line
+   * cost a Map update each. The first of each still goes through emit.count (by 0), so the
+   * counters keep their first-seen order in the stats.
+   */
+  const kindCounts = new Float64Array(TRACE_EVENT_KINDS.length);
+  let kernelStacks = 0;
+  let userStacks = 0;
+  const countStack = (user: boolean, emit: Emit<TraceRecord>): void => {
+    if (user) {
+      if (userStacks++ === 0) emit.count('userStacks', 0);
+    } else if (kernelStacks++ === 0) emit.count('kernelStacks', 0);
+  };
   /** The byte view of a line given as text (line()). */
   let scratch = new Uint8Array(256);
 
@@ -969,17 +983,17 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         return;
       }
       const cpu = prefixCpu;
-      const tsv = parseTimestampAt(u, text, tsStart, tsColon);
       let j = tsColon + 1;
       while (j < n && isSpace(u[j])) j++;
       // `<stack trace>` / `<user stack trace>` pseudo-events (ftrace)
       if (j < n && u[j] === 60) {
         const user = j + 5 <= n && text.startsWith('<user', j);
         startStack(cpu, user ? 'user' : 'kernel', emit);
-        emit.count(user ? 'userStacks' : 'kernelStacks');
+        countStack(user, emit);
         return;
       }
-      const nameEnd = indexIn(u, 58, j, n);
+      const colonAt = text.indexOf(':', j);
+      const nameEnd = colonAt < n ? colonAt : -1;
       let name: string;
       let fieldsAt: number;
       const known = nameEnd > j ? knownNameAt(u, j, nameEnd) : null;
@@ -1005,7 +1019,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       if (known === null && name.startsWith('kmem:')) name = name.slice(5);
       if (name === 'kernel_stack' || name === 'user_stack') {
         startStack(cpu, name === 'user_stack' ? 'user' : 'kernel', emit);
-        emit.count(name === 'user_stack' ? 'userStacks' : 'kernelStacks');
+        countStack(name === 'user_stack', emit);
         return;
       }
       // a new event on this CPU closes the stack window of the previous one
@@ -1017,8 +1031,8 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         }
       }
       if (cpu < 0) for (const p of pending) p.done = true;
-      const kind = KNOWN.get(name);
-      if (kind === undefined) {
+      const kindIndex = KIND_INDEX.get(name);
+      if (kindIndex === undefined) {
         // Untrusted names: counters and messages carry at most 64 characters of them, and at most
         // MAX_UNKNOWN_EVENT_NAMES distinct ones; the rest are counted together.
         const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
@@ -1033,7 +1047,9 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         emit.skip('other-event');
         return;
       }
-      emit.count(COUNT_KEYS.get(name) ?? `event:${name}`);
+      const kind = TRACE_EVENT_KINDS[kindIndex];
+      if (kindCounts[kindIndex]++ === 0) emit.count(COUNT_KEYS[kindIndex], 0);
+      const tsv = parseTimestampAt(u, text, tsStart, tsColon);
       if (!Number.isFinite(tsv)) {
         emit.diagnostic('number-out-of-range', 'timestamp is not a finite number', { excerpt: excerptOf(text, b0, n) });
         return;
@@ -1086,6 +1102,9 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
     end(emit) {
       closeBlock();
       flushDone(emit, true);
+      for (let k = 0; k < kindCounts.length; k++) if (kindCounts[k] > 0) emit.count(COUNT_KEYS[k], kindCounts[k]);
+      if (kernelStacks > 0) emit.count('kernelStacks', kernelStacks);
+      if (userStacks > 0) emit.count('userStacks', userStacks);
     },
   };
 }

@@ -230,7 +230,7 @@ export class TraceByteParser {
     for (;;) {
       const e = stop > pos && buf[stop - 1] === 13 ? stop - 1 : stop;
       let i = pos;
-      while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
+      if (buf[i] !== 61) while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
       if (!(i + 1 < e && buf[i] === 61 && buf[i + 1] === 62)) break;
       if (blockStart < 0) blockStart = pos;
       blockEnd = e;
