@@ -26,6 +26,7 @@ export const DIAGNOSTIC_CODES = {
   'trace-unknown-event': { severity: 'info', doc: 'An event kind that memforensics does not analyse; counted by name.' },
   'trace-bad-event-fields': { severity: 'data-loss', doc: 'A known kmem event whose fields could not be read (missing ptr= or bytes_alloc=).' },
   'trace-orphan-stack': { severity: 'warning', doc: 'A stack trace with no event before it to attach to.' },
+  'trace-stack-truncated': { severity: 'warning', doc: 'A stack deeper than 256 frames: the innermost 256 are kept, the outermost are dropped and counted (stats counter stackFramesDropped).' },
   'trace-lost-events': { severity: 'data-loss', doc: 'The tracer reported lost events (buffer overrun): pairing may show false leaks.' },
 
   // ---- kmemleak ----

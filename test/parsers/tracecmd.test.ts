@@ -203,6 +203,27 @@ describe('trace-cmd / ftrace parser: format variants', () => {
     expect(ev.map((e) => e.line)).toEqual([1, 2]); // trace order kept
   });
 
+  it('keeps the innermost 256 frames of a deeper stack and reports and counts the dropped ones, on both front ends', () => {
+    const deep = (n: number): string[] => Array.from({ length: n }, (_, i) => `=> f${i} (ffffffff8100${String(i).padStart(4, '0')})`);
+    const text = [
+      '  a-1 [000] 10.000001: kmalloc: call_site=f0 ptr=0x1000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  a-1 [000] 10.000002: kernel_stack:         <stack trace >',
+      ...deep(300),
+      '  a-1 [000] 10.000003: kmalloc: call_site=f0 ptr=0x2000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  a-1 [000] 10.000004: kernel_stack:         <stack trace >',
+      ...deep(300),
+      '  a-1 [000] 10.000005: kfree: call_site=g ptr=0x1000',
+    ].join('\n');
+    const r = parseTraceCmd(text);
+    const { events, stacks } = splitTraceRecords(r.records);
+    expect(stacks.get(events[0].stackId!)!.frames).toEqual(deep(256).map((l) => l.slice(3, l.indexOf(' ('))));
+    expect(events[1].stackId).toBe(events[0].stackId);
+    expect(r.stats.counters.stackFramesDropped).toBe(88);
+    expect(r.diagnostics.items.filter((d) => d.code === 'trace-stack-truncated').map((d) => d.line)).toEqual([1, 303]);
+    expect(r.stats.linesParsed).toBe(r.stats.linesRead); // every frame line is read, none diagnosed
+    for (const chunks of [[text], randomByteChunks(text, 3, 1000)]) expect(parseTraceBytes(traceCmdParser, chunks)).toEqual(r);
+  });
+
   it('reads rss_stat (type= and 5.5-era member=), mm_page_free_batched and pre-6.2 kmem_cache_* without name=', () => {
     const text = [
       '  app-7 [001] 5.000001: rss_stat: mm_id=1234 curr=1 type=MM_ANONPAGES size=12345B',

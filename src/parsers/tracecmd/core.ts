@@ -782,7 +782,9 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
   const stackIds = new Map<string, number>();
   const pending: Pending[] = [];
   /** The stack block being read: its frames go to `target`. */
-  let block: { target: Pending | null; kind: 'kernel' | 'user'; frames: string[] } | null = null;
+  let block: { target: Pending | null; kind: 'kernel' | 'user'; frames: string[]; dropped: number } | null = null;
+  /** Frames beyond MAX_STACK_FRAMES dropped from each shared frames array (byte front end). */
+  const droppedByFrames = new Map<string[], number>();
   /** Frames by content hash (byte front end); bounded by the number of distinct stacks. */
   const framesByKey = new Map<string, string[]>();
   const unknownSeen = new Set<string>();
@@ -848,8 +850,15 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
     for (; k > 0; k--) pending.shift();
   };
 
-  const closeBlock = (): void => {
+  const closeBlock = (emit: Emit<TraceRecord>): void => {
     if (!block) return;
+    if (block.dropped > 0 && block.target?.rec) {
+      // the outermost frames of a very deep stack: counted and reported, never silently lost
+      emit.count('stackFramesDropped', block.dropped);
+      emit.diagnostic('trace-stack-truncated', `${block.kind} stack of ${block.frames.length + block.dropped} frames: kept the innermost ${MAX_STACK_FRAMES}, dropped ${block.dropped}`, {
+        line: block.target.rec.line,
+      });
+    }
     if (block.target) {
       if (block.kind === 'kernel') block.target.kstack = block.frames;
       else block.target.ustack = block.frames;
@@ -858,7 +867,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
   };
 
   const startStack = (cpu: number, kind: 'kernel' | 'user', emit: Emit<TraceRecord>): void => {
-    closeBlock();
+    closeBlock(emit);
     let target: Pending | null = null;
     for (let k = pending.length - 1; k >= 0; k--) {
       const p = pending[k];
@@ -870,7 +879,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
     if (target === null) {
       emit.diagnostic('trace-orphan-stack', `${kind} stack with no event before it on CPU ${cpu}`);
     }
-    block = { target, kind, frames: [] };
+    block = { target, kind, frames: [], dropped: 0 };
   };
 
   return {
@@ -882,16 +891,20 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       let f = framesByKey.get(key);
       if (f === undefined) {
         f = frames();
-        if (f.length > MAX_STACK_FRAMES) f = f.slice(0, MAX_STACK_FRAMES);
+        const dropped = f.length - MAX_STACK_FRAMES;
+        if (dropped > 0) f = f.slice(0, MAX_STACK_FRAMES);
         framesByKey.set(detach(key), f);
         framesShared.add(f);
+        if (dropped > 0) droppedByFrames.set(f, dropped);
       }
       block.frames = f;
+      block.dropped = droppedByFrames.size > 0 ? (droppedByFrames.get(f) ?? 0) : 0;
       return f;
     },
     useBlockFrames(f) {
       if (block === null || block.target === null || !keepStacks) return;
       block.frames = f;
+      block.dropped = droppedByFrames.size > 0 ? (droppedByFrames.get(f) ?? 0) : 0;
     },
     frameText: parseFrame,
     line(text, lineNo, emit) {
@@ -911,7 +924,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       let i = b0;
       while (i < n && isSpace(u[i])) i++;
       if (i >= n) {
-        closeBlock();
+        closeBlock(emit);
         emit.skip('blank');
         return;
       }
@@ -929,11 +942,14 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         }
         if (keepStacks) {
           const f = parseFrame(text, i + 2, n);
-          if (f.length > 0 && block.frames.length < MAX_STACK_FRAMES) block.frames.push(f);
+          if (f.length > 0) {
+            if (block.frames.length < MAX_STACK_FRAMES) block.frames.push(f);
+            else block.dropped++;
+          }
         }
         return;
       }
-      closeBlock();
+      closeBlock(emit);
       if (c0 === 35) {
         // `# tracer: nop`, header block, `##### CPU 1 buffer started ####` (rare: on the line's own text)
         const line = b0 === 0 && n === text.length ? text : text.slice(b0, n);
@@ -1100,7 +1116,7 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
       flushDone(emit, false);
     },
     end(emit) {
-      closeBlock();
+      closeBlock(emit);
       flushDone(emit, true);
       for (let k = 0; k < kindCounts.length; k++) if (kindCounts[k] > 0) emit.count(COUNT_KEYS[k], kindCounts[k]);
       if (kernelStacks > 0) emit.count('kernelStacks', kernelStacks);
