@@ -203,6 +203,24 @@ describe('trace-cmd / ftrace parser: format variants', () => {
     expect(ev.map((e) => e.line)).toEqual([1, 2]); // trace order kept
   });
 
+  it('reads the task columns of every line, also when only non-ASCII characters tell two tasks apart', () => {
+    const text = [
+      '  dé-1 [000] 10.000001: kmalloc: call_site=f ptr=0x1000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  dü-1 [000] 10.000002: kmalloc: call_site=f ptr=0x2000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  dü-1 [000] 10.000003: kmalloc: call_site=f ptr=0x3000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  d-1 [000] 10.000004: kmalloc: call_site=f ptr=0x4000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  d-1 [001] 10.000005: kmalloc: call_site=f ptr=0x5000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  d-1 [001] 10.000006 kmalloc: call_site=f ptr=0x6000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  d-1 [001] 10.00.0007: kmalloc: call_site=f ptr=0x7000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+      '  d-1 [001] 10.000008: kmalloc: call_site=f ptr=0x8000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL',
+    ].join('\n');
+    const r = parseTraceCmd(text);
+    const { events } = splitTraceRecords(r.records);
+    expect(events.map((e) => `${e.comm} ${e.cpu} ${e.ts}`)).toEqual(['dé 0 10.000001', 'dü 0 10.000002', 'dü 0 10.000003', 'd 0 10.000004', 'd 1 10.000005', 'd 1 10.000008']);
+    expect(r.stats.linesDiagnosed).toBe(2);
+    for (const chunks of [[text], randomByteChunks(text, 4, 50)]) expect(parseTraceBytes(traceCmdParser, chunks)).toEqual(r);
+  });
+
   it('keeps the innermost 256 frames of a deeper stack and reports and counts the dropped ones, on both front ends', () => {
     const deep = (n: number): string[] => Array.from({ length: n }, (_, i) => `=> f${i} (ffffffff8100${String(i).padStart(4, '0')})`);
     const text = [
