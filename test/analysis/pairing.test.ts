@@ -297,6 +297,20 @@ describe('pairing rules on small traces', () => {
     expect(r.totals.outstandingCount).toBe(0);
   });
 
+  it('never pairs two pointers that differ only in a leading ffff, and shows unmatched ones as printed', () => {
+    const r = run([
+      ev(1, 1, 'kmalloc', 'call_site=f+0x1/0x2 ptr=0xffff888100001180 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL'),
+      ev(2, 2, 'kmalloc', 'call_site=f+0x1/0x2 ptr=0x888100002000 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL'),
+      ev(3, 3, 'kfree', 'call_site=g+0x1/0x2 ptr=0x888100001180'),
+      ev(4, 4, 'kfree', 'call_site=g+0x1/0x2 ptr=0xffff888100002000'),
+      ev(5, 5, 'kfree', 'call_site=g+0x1/0x2 ptr=0x888100002000'),
+      ev(6, 6, 'kfree', 'call_site=g+0x1/0x2 ptr=0x00000000ffff888100001180'),
+    ]);
+    expect(r.unmatchedFrees.slab).toBe(2);
+    expect(r.unmatchedFrees.samples.map((u) => u.key)).toEqual(['888100001180', 'ffff888100002000']);
+    expect(r.totals.outstandingCount).toBe(0); // line 6 frees line 1's object (leading zeros dropped), line 5 line 2's
+  });
+
   it('treats an allocation over a live pointer as an inferred free of the earlier object', () => {
     const r = run([
       ev(1, 1, 'kmalloc', 'call_site=a+0x1/0x2 ptr=0xff00 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL'),
