@@ -12,6 +12,7 @@
 export const DIAGNOSTIC_CODES = {
   // ---- input and line level (src/core) ----
   'invalid-utf8': { severity: 'warning', doc: 'The line held bytes that are not valid UTF-8; they were replaced by U+FFFD.' },
+  'line-too-long': { severity: 'data-loss', doc: 'A line of more than 1 MiB characters (MAX_LINE_CHARS); skipped unparsed, so that a hostile capture cannot make the parser use gigabytes.' },
   'binary-content': { severity: 'data-loss', doc: 'The line holds NUL or other control bytes typical of binary data; it was skipped.' },
   'truncated-input': { severity: 'data-loss', doc: 'The input ended in the middle of a record (capture killed, file cut); the partial record was dropped or kept as marked.' },
   'gzip-truncated': { severity: 'data-loss', doc: 'The gzip stream ended early or is corrupt; every line before the damage was kept.' },

@@ -120,6 +120,14 @@ type Outcome = 0 | 1 | 2; // parsed, skipped, diagnosed
  * and the end-of-input checks. The line runner below and the trace byte fast path
  * (src/parsers/tracecmd/fast.ts) both drive their core through it, so they cannot drift apart.
  */
+/**
+ * Lines longer than this many characters are diagnosed (`line-too-long`) and skipped, never
+ * handed to a parser: parsing one costs many times its length in memory (its tokens), so an
+ * untrusted capture with a line of 100 MB would otherwise need gigabytes. No format we read has
+ * legitimate lines anywhere near it.
+ */
+export const MAX_LINE_CHARS = 1 << 20;
+
 export class LineAccounting<R> {
   readonly diagnostics: DiagnosticCollector;
   readonly records: R[] = [];
@@ -177,7 +185,10 @@ export class LineAccounting<R> {
    */
   line(core: ParserCore<R>, text: string, lineNo: number, nonBlank: boolean): void {
     this.begin(lineNo, nonBlank);
-    if (text.includes('\u0000')) {
+    if (text.length > MAX_LINE_CHARS) {
+      this.diagnostics.add('line-too-long', lineNo, `line of ${text.length} characters (more than ${MAX_LINE_CHARS}); skipped`, text.slice(0, 200));
+      this.#outcome = 2;
+    } else if (text.includes('\u0000')) {
       this.diagnostics.add('binary-content', lineNo, 'NUL bytes in line; skipped', text.replaceAll('\u0000', '\\0'));
       this.#outcome = 2;
     } else {

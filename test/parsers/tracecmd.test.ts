@@ -9,6 +9,7 @@ import {
   type TraceRecord,
 } from '../../src/parsers/tracecmd/index.js';
 import { MemforensicsInputError, isInputError } from '../../src/core/errors.js';
+import { MAX_LINE_CHARS } from '../../src/core/parser.js';
 import { TraceByteParser, parseTraceBytes, parseTraceBytesAsync } from '../../src/parsers/tracecmd/fast.js';
 import { parseTraceCmdAsync } from '../../src/parsers/tracecmd/index.js';
 import { parseFile } from '../../src/node/analyzePaths.js';
@@ -331,6 +332,18 @@ describe('trace-cmd byte fast path (parseTraceBytes)', () => {
     const a = parseTraceCmd(text);
     const b = parseTraceBytes(traceCmdParser, randomByteChunks(text, 9, 1 << 20));
     expect(b).toEqual(a);
+  });
+
+  it('skips lines over MAX_LINE_CHARS (an event line, a frame inside a block) exactly as the text front end does', () => {
+    const lines = sample(CAPTURES.d1).split('\n').slice(0, 300);
+    const frame = lines.findIndex((l, i) => i > 20 && l.startsWith('=>'));
+    const event = lines.findIndex((l, i) => i > 100 && l.includes(' kmalloc: '));
+    const text = lines
+      .map((l, i) => (i === frame ? `=> ${'x'.repeat(MAX_LINE_CHARS)} (ffffffff81000000)\n${l}` : i === event ? `${l} ${'y'.repeat(MAX_LINE_CHARS)}` : l))
+      .join('\n');
+    const expected = parseTraceCmd(text);
+    expect(expected.diagnostics.items.filter((d) => d.code === 'line-too-long')).toHaveLength(2);
+    for (const chunks of [[text], randomByteChunks(text, 8, 300_000)]) expect(parseTraceBytes(traceCmdParser, chunks)).toEqual(expected);
   });
 
   it('keeps nothing of a chunk after push(): a caller may refill one Buffer for every read', () => {

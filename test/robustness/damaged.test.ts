@@ -47,6 +47,18 @@ describe('damaged real captures', () => {
     expect(r.result.stats.linesRead).toBe(noisy.split('\n').length - (noisy.endsWith('\n') ? 1 : 0));
   });
 
+  it.each(REAL)('%s with a line of 1.5 MB: the line is diagnosed and skipped unparsed, the rest reads as before', (rel) => {
+    const text = sample(rel);
+    const full = parseArtefactText(text, { path: rel });
+    const lines = text.split('\n');
+    const huge = `${lines[3]} ${'9'.repeat(1_500_000)}`;
+    const r = parseArtefactText([...lines.slice(0, 4), huge, ...lines.slice(4)].join('\n'), { path: rel, format: full.format });
+    expectLinesAccounted(r.result);
+    expect(r.result.diagnostics.items.filter((d) => d.code === 'line-too-long').map((d) => d.line)).toEqual([5]);
+    expect(r.result.stats.linesDiagnosed).toBe(full.result.stats.linesDiagnosed + 1);
+    expect(r.result.stats.records).toBe(full.result.stats.records);
+  });
+
   it('a trace-cmd report without its header still parses its events', () => {
     const text = firstLines(sample('captures/D1_main/d1p.report.txt.gz'), 4000);
     const body = text.split('\n').filter((l) => !l.startsWith('cpus=') && !l.startsWith('version') && !l.startsWith('CPU ')).join('\n');

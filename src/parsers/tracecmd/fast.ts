@@ -1,6 +1,6 @@
 import type { DiagnosticCollector } from '../../core/diagnostics.js';
 import { MemforensicsInputError } from '../../core/errors.js';
-import { LineAccounting, type CommonParseOptions, type Emit, type ParserDefinition, type ParseResult, type ParseStats } from '../../core/parser.js';
+import { LineAccounting, MAX_LINE_CHARS, type CommonParseOptions, type Emit, type ParserDefinition, type ParseResult, type ParseStats } from '../../core/parser.js';
 import { createTraceCore, detach, type TraceCore, type TraceParseOptions, type TraceRecord } from './core.js';
 
 /**
@@ -231,7 +231,8 @@ export class TraceByteParser {
       const e = stop > pos && buf[stop - 1] === 13 ? stop - 1 : stop;
       let i = pos;
       if (buf[i] !== 61) while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
-      if (!(i + 1 < e && buf[i] === 61 && buf[i + 1] === 62)) break;
+      // a line over the cap goes to #line, which hands it to the runner's accounting (skipped)
+      if (!(i + 1 < e && buf[i] === 61 && buf[i + 1] === 62) || e - pos > MAX_LINE_CHARS) break;
       if (blockStart < 0) blockStart = pos;
       blockEnd = e;
       frames++;
@@ -263,7 +264,8 @@ export class TraceByteParser {
     let i = s;
     while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
     const arrow = i + 1 < e && buf[i] === 61 && buf[i + 1] === 62;
-    if (arrow && fast && !this.#fallback && this.#blockState === 1) {
+    const capped = e - s > MAX_LINE_CHARS;
+    if (arrow && fast && !this.#fallback && this.#blockState === 1 && !capped) {
       // a frame line of a block that has its event: remember where it is, no string, no parse
       if (this.#blockStart < 0) this.#blockStart = s;
       this.#blockEnd = e;
@@ -288,7 +290,7 @@ export class TraceByteParser {
     this.#fallback = arrow;
     // a printable ASCII first character proves the line is not blank without trim()
     const c = buf[i];
-    if (fast && str !== null) {
+    if (fast && str !== null && !capped) {
       const nonBlank = i < e && (c > 32 && c < 127 ? true : str.slice(s, e).trim().length > 0);
       this.#cleanLine(buf, str, s, e, lineNo, nonBlank);
       return;
