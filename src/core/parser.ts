@@ -229,14 +229,7 @@ export class LineAccounting<R> {
     } else this.stats.linesDiagnosed++;
   }
 
-  /** Accounts a non-blank line the caller parsed itself without diagnostics (fast-path stack frames). */
-  parsedLine(): void {
-    this.stats.linesRead++;
-    this.stats.linesParsed++;
-    this.#nonBlankLines++;
-  }
-
-  /** parsedLine() for n lines at once. */
+  /** Accounts n non-blank lines the caller parsed itself without diagnostics (fast-path stack frames). */
   parsedLines(n: number): void {
     this.stats.linesRead += n;
     this.stats.linesParsed += n;

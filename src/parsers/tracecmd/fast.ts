@@ -264,21 +264,8 @@ export class TraceByteParser {
     let i = s;
     while (i < e && (buf[i] === 32 || buf[i] === 9)) i++;
     const arrow = i + 1 < e && buf[i] === 61 && buf[i + 1] === 62;
+    // (frame lines the fast path takes never come here: #frameRun has taken them)
     const capped = e - s > MAX_LINE_CHARS;
-    if (arrow && fast && !this.#fallback && this.#blockState === 1 && !capped) {
-      // a frame line of a block that has its event: remember where it is, no string, no parse
-      if (this.#blockStart < 0) this.#blockStart = s;
-      this.#blockEnd = e;
-      this.#frames++;
-      let h = Math.imul(this.#blockHash ^ (e - s), 16777619);
-      h = Math.imul(h ^ buf[e - 1], 16777619);
-      h = Math.imul(h ^ buf[e - 2], 16777619);
-      if (e - 3 > i) h = Math.imul(h ^ buf[e - 3], 16777619);
-      if (e - 5 > i) h = Math.imul(h ^ buf[e - 5], 16777619);
-      this.#blockHash = h;
-      this.#acc.parsedLine();
-      return;
-    }
     if (this.#frames > 0) {
       if (arrow) {
         // a frame line the fast path cannot take: replay the block through the string path
