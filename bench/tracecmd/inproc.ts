@@ -9,7 +9,7 @@
  * `parse`: records go to a counter; `pair`: to an AllocationPairer, as the CLI does; `pieces`: what
  * the worker threads of pairTraceFileParallel do, on one thread: 16 MiB pieces, each parsed and
  * paired in piece mode by a fresh parser and pairer, then merged in order (the cost of the split
- * without the threads).
+ * without the threads; PIECE_MB=N sets the piece size, 16 by default as in the workers).
  */
 import { readFileSync } from 'node:fs';
 import { AllocationPairer } from '../../src/analysis/pairing/index.js';
@@ -24,7 +24,7 @@ const bytes = readFileSync(file);
 const CHUNK = 1 << 20;
 const times: number[] = [];
 let check = '';
-const points = mode === 'pieces' ? splitPoints(file, bytes.length, 16 << 20) : [0, bytes.length];
+const points = mode === 'pieces' ? splitPoints(file, bytes.length, Number(process.env.PIECE_MB ?? 16) << 20) : [0, bytes.length];
 for (let r = 0; r < rounds; r++) {
   const t0 = performance.now();
   const merged = new AllocationPairer({ source: file });
