@@ -20,12 +20,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const [, , revA = 'HEAD', revB = 'WORKTREE', file = '/tmp/t200.txt', mode = 'pair', procsArg = '4', roundsArg = '4'] = process.argv;
 
+/** Worktrees this run added (removed again at the end). */
+const added: string[] = [];
+
 async function bundleFor(rev: string, label: string): Promise<string> {
   let tree = root;
   if (rev !== 'WORKTREE') {
     const sha = execFileSync('git', ['rev-parse', rev], { cwd: root, encoding: 'utf8' }).trim();
     tree = `/tmp/memforensics-ab-${sha.slice(0, 12)}`;
-    if (!existsSync(tree)) execFileSync('git', ['worktree', 'add', '--detach', '-f', tree, sha], { cwd: root, stdio: 'ignore' });
+    if (!existsSync(tree)) {
+      execFileSync('git', ['worktree', 'add', '--detach', '-f', tree, sha], { cwd: root, stdio: 'ignore' });
+      added.push(tree);
+    }
     if (!existsSync(path.join(tree, 'node_modules'))) symlinkSync(path.join(root, 'node_modules'), path.join(tree, 'node_modules'));
   }
   const outDir = `/tmp/memforensics-ab-out/${label}`;
@@ -45,6 +51,8 @@ async function bundleFor(rev: string, label: string): Promise<string> {
 
 async function main(): Promise<void> {
   const bundles = { A: await bundleFor(revA, 'a'), B: await bundleFor(revB, 'b') };
+  // the bundles hold everything they need: the worktrees can go
+  for (const tree of added) execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: root, stdio: 'ignore' });
   const mins: Record<string, number[]> = { A: [], B: [] };
   const checks: Record<string, string> = {};
   for (let i = 0; i < Number(procsArg); i++) {
