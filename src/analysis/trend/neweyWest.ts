@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalQuantile, twoSidedP } from './normal.js';
+import { olsFit } from './ols.js';
 
 /**
  * Ordinary least-squares slope with a heteroskedasticity- and autocorrelation-consistent (HAC)
@@ -41,24 +42,9 @@ export function neweyWestSlope(
   const nan = { slope: NaN, intercept: NaN, se: NaN, seOls: NaN, lower: NaN, upper: NaN, lag: 0, pValue: NaN };
   if (n < 3) return nan;
   const lag = Math.max(0, Math.min(n - 2, options.lag ?? Math.floor(4 * Math.pow(n / 100, 2 / 9))));
-  let mt = 0;
-  let mv = 0;
-  for (let i = 0; i < n; i++) {
-    mt += t[i];
-    mv += v[i];
-  }
-  mt /= n;
-  mv /= n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const d = t[i] - mt;
-    sxx += d * d;
-    sxy += d * (v[i] - mv);
-  }
-  if (sxx === 0) return nan;
-  const slope = sxy / sxx;
-  const intercept = mv - slope * mt;
+  const fit = olsFit(t, v);
+  if (fit === null) return nan;
+  const { slope, intercept, sxx, meanT: mt } = fit;
   // With centred regressors X'X is diagonal, so the slope's sandwich variance only needs the
   // d_i e_i scores: Var = (sum_l w_l sum_i g_i g_{i-l} (x2 for l > 0)) / sxx^2.
   const g = new Float64Array(n);
