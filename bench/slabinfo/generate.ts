@@ -15,16 +15,11 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { xorshift } from '../xorshift.js';
 
 const [, , outPath = '/tmp/slabinfo-16h.txt', countArg = '57600', seedArg = '1'] = process.argv;
 const count = Number(countArg);
-let seed = Number(seedArg) >>> 0 || 1;
-const rand = (): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
+const rand = xorshift(Number(seedArg));
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const d2 = gunzipSync(readFileSync(path.join(here, '../../samples/captures/D2_slab_meminfo/slabinfo.txt.gz'))).toString('utf8');

@@ -9,16 +9,11 @@
  * Deterministic for a seed. Memory: the live noise objects only.
  */
 import { openSync, writeSync, closeSync } from 'node:fs';
+import { xorshift } from '../xorshift.js';
 
 const [, , outPath = '/tmp/tracecmd-bench.txt', sizeArg = '100', seedArg = '1'] = process.argv;
 const targetBytes = Number(sizeArg) * 1024 * 1024;
-let seed = Number(seedArg) >>> 0 || 1;
-const rand = (): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
+const rand = xorshift(Number(seedArg));
 const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)];
 
 interface Site {
