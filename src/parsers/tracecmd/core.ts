@@ -785,6 +785,10 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
   let block: { target: Pending | null; kind: 'kernel' | 'user'; frames: string[]; dropped: number } | null = null;
   /** Frames beyond MAX_STACK_FRAMES dropped from each shared frames array (byte front end). */
   const droppedByFrames = new Map<string[], number>();
+  const setSharedFrames = (b: NonNullable<typeof block>, f: string[]): void => {
+    b.frames = f;
+    b.dropped = droppedByFrames.size > 0 ? (droppedByFrames.get(f) ?? 0) : 0;
+  };
   /** Frames by content hash (byte front end); bounded by the number of distinct stacks. */
   const framesByKey = new Map<string, string[]>();
   const unknownSeen = new Set<string>();
@@ -897,14 +901,12 @@ export function createTraceCore(options: Partial<TraceParseOptions>): TraceCore 
         framesShared.add(f);
         if (dropped > 0) droppedByFrames.set(f, dropped);
       }
-      block.frames = f;
-      block.dropped = droppedByFrames.size > 0 ? (droppedByFrames.get(f) ?? 0) : 0;
+      setSharedFrames(block, f);
       return f;
     },
     useBlockFrames(f) {
       if (block === null || block.target === null || !keepStacks) return;
-      block.frames = f;
-      block.dropped = droppedByFrames.size > 0 ? (droppedByFrames.get(f) ?? 0) : 0;
+      setSharedFrames(block, f);
     },
     frameText: parseFrame,
     line(text, lineNo, emit) {
