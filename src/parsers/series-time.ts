@@ -54,6 +54,13 @@ export class SeriesClock {
     }
     return { time, assumed };
   }
+
+  /** timeFor() written onto a snapshot record (its `time` and `timeAssumed`). */
+  timeSnapshot(snapshot: { index: number; time: number | null; timeAssumed: boolean }, emit: Emit<unknown>): void {
+    const { time, assumed } = this.timeFor(snapshot.index, emit);
+    snapshot.time = time;
+    snapshot.timeAssumed = assumed;
+  }
 }
 
 /**

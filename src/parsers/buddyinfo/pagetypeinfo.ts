@@ -77,10 +77,8 @@ function createCore(options: Partial<PagetypeinfoOptions>): ParserCore<Pagetypei
       });
     }
     maxRows = Math.max(maxRows, n);
-    const { time, assumed } = clock.timeFor(current.index, emit as Emit<unknown>);
-    current.time = time;
-    current.timeAssumed = assumed;
-    emit.record(current);
+    clock.timeSnapshot(current, emit as Emit<unknown>);
+        emit.record(current);
     emit.count('snapshots');
     current = null;
     keys = new Set();

@@ -88,10 +88,8 @@ export function createZoneSeriesCore<Z extends { node: number; zone: string }>(
       });
     }
     maxZones = Math.max(maxZones, n);
-    const { time, assumed } = clock.timeFor(current.index, emit as Emit<unknown>);
-    current.time = time;
-    current.timeAssumed = assumed;
-    emit.record(current);
+    clock.timeSnapshot(current, emit as Emit<unknown>);
+        emit.record(current);
     emit.count('snapshots');
     if (current.partial) emit.count('partialSnapshots');
     current = null;

@@ -57,10 +57,8 @@ function createCore(options: Partial<MeminfoOptions>): ParserCore<MeminfoSnapsho
       });
     }
     maxFields = Math.max(maxFields, n);
-    const { time, assumed } = clock.timeFor(current.index, emit);
-    current.time = time;
-    current.timeAssumed = assumed;
-    emit.record(current);
+    clock.timeSnapshot(current, emit);
+        emit.record(current);
     emit.count('snapshots');
     current = null;
   };

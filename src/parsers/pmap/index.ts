@@ -120,10 +120,8 @@ function createCore(options: Partial<PmapOptions>): ParserCore<PmapSnapshot> {
       s.partial = true;
       emit.diagnostic('snapshot-partial', `pmap snapshot ${s.index} has no total line (capture cut short)`, { line: s.line });
     }
-    const { time, assumed } = clock.timeFor(s.index, emit as Emit<unknown>);
-    s.time = time;
-    s.timeAssumed = assumed;
-    emit.record(s);
+    clock.timeSnapshot(s, emit as Emit<unknown>);
+        emit.record(s);
     emit.count('snapshots');
   };
 

@@ -189,10 +189,8 @@ class SnapshotSeries<S extends SnapshotBase> {
       );
     }
     this.prevSize = n;
-    const { time, assumed } = this.clock.timeFor(cur.index, emit as Emit<unknown>);
-    cur.time = time;
-    cur.timeAssumed = assumed;
-    emit.record(cur);
+    this.clock.timeSnapshot(cur, emit as Emit<unknown>);
+        emit.record(cur);
     emit.count('snapshots');
     this.current = null;
   }

@@ -93,10 +93,8 @@ function createCore(options: Partial<SmapsRollupOptions>): ParserCore<SmapsRollu
       });
     }
     maxFields = Math.max(maxFields, n);
-    const { time, assumed } = clock.timeFor(s.index, emit as Emit<unknown>);
-    s.time = time;
-    s.timeAssumed = assumed;
-    emit.record(s);
+    clock.timeSnapshot(s, emit as Emit<unknown>);
+        emit.record(s);
     emit.count('snapshots');
   };
 
