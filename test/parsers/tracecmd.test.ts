@@ -373,6 +373,16 @@ describe('trace-cmd byte fast path (parseTraceBytes)', () => {
     expectSameAsText(lines.join('\n'));
   });
 
+  it('strips a BOM cut across the first chunks (one, two or three bytes at a time) and keeps the line after it', () => {
+    const text = sample(CAPTURES.d1pg).split('\n').slice(0, 200).join('\n');
+    const expected = parseTraceCmd(text);
+    const all = new TextEncoder().encode('\uFEFF' + text);
+    for (const cut of [1, 2]) {
+      const chunks = [all.subarray(0, cut), all.subarray(cut, 3), all.subarray(3)].filter((c) => c.length > 0);
+      expect(parseTraceBytes(traceCmdParser, chunks)).toEqual(expected);
+    }
+  });
+
   it('reports a stream cut midway (gzip cut short) exactly as parseAsync does, keeping every record before it', async () => {
     const text = sample(CAPTURES.d1pg).split('\n').slice(0, 3000).join('\n');
     const cut = text.indexOf('\n', Math.floor(text.length * 0.6)) - 5; // inside a line

@@ -1,7 +1,7 @@
 import type { DiagnosticCollector } from '../../core/diagnostics.js';
 import { MemforensicsInputError } from '../../core/errors.js';
 import { LineAccounting, MAX_LINE_CHARS, type CommonParseOptions, type Emit, type ParserDefinition, type ParseResult, type ParseStats } from '../../core/parser.js';
-import { createTraceCore, detach, type TraceCore, type TraceParseOptions, type TraceRecord } from './core.js';
+import { createTraceCore, detach, type TraceCore, type TraceCoreOptions, type TraceParseOptions, type TraceRecord } from './core.js';
 
 /**
  * The hot-path front end for multi-gigabyte traces: the same core and the same results as
@@ -30,6 +30,16 @@ function copyOf(bytes: Uint8Array, from = 0, to = bytes.length): Uint8Array {
   return Uint8Array.prototype.slice.call(bytes, from, to);
 }
 
+/**
+ * The chunk as a plain Uint8Array view (no copy). Node hands over Buffers, concat and copies
+ * make plain arrays: one class of array reaching the byte loops keeps their element reads
+ * monomorphic (a mix of the two deoptimised every scanning function once and left them
+ * polymorphic, measurably slower per byte).
+ */
+function plainBytes(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -38,7 +48,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** Options of the byte front end: the parser's options plus an optional native decoder. */
-export type TraceByteOptions = Partial<TraceParseOptions> &
+export type TraceByteOptions = TraceCoreOptions &
   CommonParseOptions & {
     /**
      * Decodes a chunk that is pure ASCII and returns null otherwise: the host's fastest path
@@ -114,7 +124,7 @@ export class TraceByteParser {
 
   /** Pushes a chunk of the file (bytes; a string is encoded first). */
   push(chunk: Uint8Array | string): void {
-    let bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    let bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : plainBytes(chunk);
     if (!this.#started && bytes.length > 0) {
       if (this.#carry.length > 0) {
         bytes = concat(this.#carry, bytes);
