@@ -3,6 +3,7 @@ import { FindingSchema, type Finding } from '../../core/models.js';
 import type { TraceEvent, TraceEventKind, TraceRecord, TraceStackRecord } from '../../parsers/tracecmd/core.js';
 import { detach, TraceEventKindSchema } from '../../parsers/tracecmd/core.js';
 import { firstFrameOutsideAllocator, isAllocatorFrame } from '../allocatorFrames.js';
+import { PointerSet, type PointerSetData } from './pointerSet.js';
 
 /**
  * Pairs kernel allocations with their frees by pointer (slab objects: kmalloc and kmem_cache share
@@ -264,12 +265,13 @@ export interface PairingPiece {
   /** The first unmatched frees that are not candidates (for the result's samples). */
   samples: PieceUnmatched[];
   /**
-   * Pointers whose first event in the piece is an allocation (an earlier live object there was
-   * freed untraced), joined by newlines: one string crosses the thread boundary far cheaper
-   * than an array of thousands.
+   * Pointers the piece allocated while not live there (as typed arrays, see PointerSet). One
+   * whose first event in the piece is an allocation (it has no candidate free: a candidate always
+   * comes before the piece's first allocation of its pointer) replaced an object live from the
+   * earlier pieces, which was freed untraced.
    */
-  firstAllocSlab: string;
-  firstAllocPages: string;
+  allocatedSlab: PointerSetData;
+  allocatedPages: PointerSetData;
   stacks: TraceStackRecord[];
   sites: PieceAgg[];
   stackAggs: PieceAgg[];
@@ -538,12 +540,16 @@ export class AllocationPairer {
   readonly #byEvent: Record<string, { allocs: number; frees: number }> = {};
   #start: number | null = null;
   #end: number | null = null;
-  /** Piece mode (startPiece): pointers seen, first allocations, unmatched frees to resolve at the merge. */
+  /**
+   * Piece mode (startPiece): the pointers the piece allocated while not live (no strings kept:
+   * see PointerSet), the pointers of its candidate frees, and the unmatched frees the merge
+   * resolves.
+   */
   #piece: {
-    slab: Set<string>;
-    pages: Set<string>;
-    firstAllocSlab: string[];
-    firstAllocPages: string[];
+    allocatedSlab: PointerSet;
+    allocatedPages: PointerSet;
+    candidateSlab: Set<string>;
+    candidatePages: Set<string>;
     candidates: PieceUnmatched[];
     samples: PieceUnmatched[];
   } | null = null;
@@ -665,12 +671,8 @@ export class AllocationPairer {
     const old = map.get(key);
     // the key outlives the line: detach it so it does not pin the input chunk it was cut from
     const k = detach(key);
-    if (this.#piece !== null && old === undefined) {
-      // a pointer not live here: its first event in the piece unless the piece freed it before
-      // (the `seen` set holds the pointers the piece freed or saw unmatched frees of)
-      const seen = page ? this.#piece.pages : this.#piece.slab;
-      if (!seen.has(key)) (page ? this.#piece.firstAllocPages : this.#piece.firstAllocSlab).push(k);
-    }
+    // piece mode: a pointer not live here may be one an earlier piece left live (the merge decides)
+    if (this.#piece !== null && old === undefined) (page ? this.#piece.allocatedPages : this.#piece.allocatedSlab).add(key);
     if (old !== undefined) {
       // the allocator handed this pointer out again: the earlier object was freed untraced
       if (page) this.#inferredPage++;
@@ -778,11 +780,13 @@ export class AllocationPairer {
     const l = map.get(key);
     if (l === undefined && this.#piece !== null) {
       // piece mode: the merge decides (against the earlier pieces' live set)
+      // The piece's first event on this pointer unless the piece allocated it before (then it was
+      // freed here already: allocated while not live, and not live now) or freed it unmatched before.
       const pc = this.#piece;
-      const seen = page ? pc.pages : pc.slab;
-      const first = !seen.has(key);
+      const candidateKeys = page ? pc.candidatePages : pc.candidateSlab;
+      const first = !(page ? pc.allocatedPages : pc.allocatedSlab).has(key) && !candidateKeys.has(key);
       const k = detach(key);
-      if (first) seen.add(k);
+      if (first) candidateKeys.add(k);
       const u: PieceUnmatched = { page, key: k, line: e.line, ts: e.ts, event: e.event, comm: detach(e.comm), pid: e.pid, callSite: e.callSite === undefined ? null : detach(e.callSite) };
       if (first) pc.candidates.push(u);
       else {
@@ -801,7 +805,6 @@ export class AllocationPairer {
       return;
     }
     map.delete(key);
-    if (this.#piece !== null) (page ? this.#piece.pages : this.#piece.slab).add(l.key);
     if (l.site) {
       this.#frees++;
       (this.#byEvent[l.site.event] ??= { allocs: 0, frees: 0 }).frees++;
@@ -828,7 +831,7 @@ export class AllocationPairer {
    * Call before the first event.
    */
   startPiece(): void {
-    this.#piece = { slab: new Set(), pages: new Set(), firstAllocSlab: [], firstAllocPages: [], candidates: [], samples: [] };
+    this.#piece = { allocatedSlab: new PointerSet(), allocatedPages: new PointerSet(), candidateSlab: new Set(), candidatePages: new Set(), candidates: [], samples: [] };
   }
 
   /**
@@ -890,8 +893,8 @@ export class AllocationPairer {
       unmatchedPage: this.#unmatchedPage,
       candidates: pc.candidates,
       samples: pc.samples,
-      firstAllocSlab: pc.firstAllocSlab.join('\n'),
-      firstAllocPages: pc.firstAllocPages.join('\n'),
+      allocatedSlab: pc.allocatedSlab.export(),
+      allocatedPages: pc.allocatedPages.export(),
       stacks: [...this.#stacks.values()],
       sites,
       stackAggs,
@@ -985,9 +988,9 @@ export class AllocationPairer {
       t.outstandingBytes += st.outstandingBytes;
       return t;
     });
-    // the piece's first events on pointers live before it
-    if (p.firstAllocSlab.length > 0 && this.#slab.size > 0) for (const key of p.firstAllocSlab.split('\n')) this.#inferOver(this.#slab, key, false);
-    if (p.firstAllocPages.length > 0 && this.#pages.size > 0) for (const key of p.firstAllocPages.split('\n')) this.#inferOver(this.#pages, key, true);
+    // the piece's first events on pointers live before it: allocations (frees come below)
+    this.#inferOverAll(this.#slab, PointerSet.from(p.allocatedSlab), p.candidates, false);
+    this.#inferOverAll(this.#pages, PointerSet.from(p.allocatedPages), p.candidates, true);
     const unmatched: PieceUnmatched[] = [];
     for (const c of p.candidates) {
       const map = c.page ? this.#pages : this.#slab;
@@ -1022,6 +1025,24 @@ export class AllocationPairer {
       const map = l.page ? this.#pages : this.#slab;
       map.set(l.key, new Live(l.ts, l.bytes, l.req, l.site >= 0 ? sites[l.site] : null, l.stack >= 0 ? stackAggs[l.stack] : null, l.task >= 0 ? tasks[l.task] : null, shift(l.line), l.key));
     }
+  }
+
+  /**
+   * The pointers live here that the next piece allocated before any free of them: each such
+   * object was freed untraced. Walks the smaller of the live set and the piece's set (the
+   * outcome does not depend on the order: counters only).
+   */
+  #inferOverAll(map: Map<string, Live>, allocated: PointerSet, candidates: readonly PieceUnmatched[], page: boolean): void {
+    if (map.size === 0 || allocated.size === 0) return;
+    const freedFirst = new Set<string>();
+    for (const c of candidates) if (c.page === page) freedFirst.add(c.key);
+    const hits: string[] = [];
+    if (map.size <= allocated.size) {
+      for (const key of map.keys()) if (allocated.has(key) && !freedFirst.has(key)) hits.push(key);
+    } else {
+      for (const key of allocated.keys()) if (map.has(key) && !freedFirst.has(key)) hits.push(key);
+    }
+    for (const key of hits) this.#inferOver(map, key, page);
   }
 
   /** An allocation over a pointer live from an earlier piece: that object was freed untraced. */
