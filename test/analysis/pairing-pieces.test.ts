@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AllocationPairer } from '../../src/analysis/pairing/index.js';
 import type { TraceEvent, TraceEventKind } from '../../src/parsers/tracecmd/index.js';
-import { PointerSet } from '../../src/analysis/pairing/pointerSet.js';
+import { LiveMap, PointerSet } from '../../src/analysis/pairing/pointerSet.js';
 
 /**
  * Piece mode against the serial pairer on random event sequences over a few pointers: whatever
@@ -63,5 +63,62 @@ describe('PointerSet', () => {
     const copy = PointerSet.from(structuredClone(s.export()));
     expect([...copy.keys()].sort()).toEqual([...keys].sort());
     expect(copy.has('ffff888100000040')).toBe(true);
+  });
+});
+
+describe('LiveMap', () => {
+  it('behaves as a Map (values, sizes, insertion order) under random sets and deletes', () => {
+    const keys = ['0', '1', 'ffff888100000040', 'ffff888100000041', 'ffffffffffffffff', '100000000', 'g12', 'g13', '0ff', '', 'x'];
+    fc.assert(
+      fc.property(fc.array(fc.record({ op: fc.constantFrom('set', 'set', 'delete', 'get', 'has'), k: fc.nat(keys.length - 1), v: fc.nat(99) }), { maxLength: 300 }), (ops) => {
+        const real = new Map<string, number>();
+        const ours = new LiveMap<number>();
+        for (const { op, k, v } of ops) {
+          const key = keys[k];
+          if (op === 'set') {
+            real.set(key, v);
+            ours.set(key, v);
+          } else if (op === 'delete') expect(ours.delete(key)).toBe(real.delete(key));
+          else if (op === 'get') expect(ours.get(key)).toBe(real.get(key));
+          else expect(ours.has(key)).toBe(real.has(key));
+          expect(ours.size).toBe(real.size);
+        }
+        expect([...ours]).toEqual([...real]);
+        expect([...ours.keys()]).toEqual([...real.keys()]);
+        expect([...ours.values()]).toEqual([...real.values()]);
+      }),
+      { numRuns: 300, seed: 3 },
+    );
+  });
+
+  it('keeps order and content through growth and compaction (100,000 pointers coming and going)', () => {
+    const real = new Map<string, number>();
+    const ours = new LiveMap<number>();
+    for (let i = 0; i < 100_000; i++) {
+      const key = (0xffff888100000000n + BigInt((i * 7919) % 50_000) * 64n).toString(16);
+      if (real.has(key) && i % 3 !== 0) {
+        real.delete(key);
+        ours.delete(key);
+      } else {
+        real.set(key, i);
+        ours.set(key, i);
+      }
+    }
+    expect(ours.size).toBe(real.size);
+    expect([...ours]).toEqual([...real]);
+    // most of them freed: the entries are compacted, the survivors keep their order
+    let n = 0;
+    for (const key of [...real.keys()]) {
+      if (n++ % 50 === 0) continue;
+      real.delete(key);
+      ours.delete(key);
+    }
+    for (const key of ['g1', '1', 'ffff888100000000']) {
+      real.set(key, -1);
+      ours.set(key, -1);
+    }
+    expect(ours.size).toBe(real.size);
+    expect([...ours]).toEqual([...real]);
+    for (const key of real.keys()) expect(ours.get(key)).toBe(real.get(key));
   });
 });

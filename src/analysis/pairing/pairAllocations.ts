@@ -3,7 +3,7 @@ import { FindingSchema, type Finding } from '../../core/models.js';
 import type { TraceEvent, TraceEventKind, TraceRecord, TraceStackRecord } from '../../parsers/tracecmd/core.js';
 import { detach, TraceEventKindSchema } from '../../parsers/tracecmd/core.js';
 import { firstFrameOutsideAllocator, isAllocatorFrame } from '../allocatorFrames.js';
-import { PointerSet, type PointerSetData } from './pointerSet.js';
+import { LiveMap, PointerSet, type PointerSetData } from './pointerSet.js';
 
 /**
  * Pairs kernel allocations with their frees by pointer (slab objects: kmalloc and kmem_cache share
@@ -413,8 +413,6 @@ class Live {
     readonly stack: Agg | null,
     readonly task: TaskAgg | null,
     readonly line: number,
-    /** Its key in the live map (detached). */
-    readonly key: string,
   ) {}
 }
 
@@ -522,8 +520,9 @@ export class AllocationPairer {
   readonly #bySite = new Map<string, Agg>();
   readonly #byStack = new Map<string, Agg>();
   readonly #byTask = new Map<string, TaskAgg>();
-  readonly #slab = new Map<string, Live>();
-  readonly #pages = new Map<string, Live>();
+  /** Live allocations by pointer (slab) and by pfn (pages), in allocation order. */
+  readonly #slab = new LiveMap<Live>();
+  readonly #pages = new LiveMap<Live>();
   readonly #stacks = new Map<number, TraceStackRecord>();
   readonly #siteCache = new Map<string, string>();
   /** Fast path: pid → task entry → stack id → aggregates (verified against comm / call site / cache). */
@@ -667,10 +666,8 @@ export class AllocationPairer {
     return site;
   }
 
-  #alloc(e: TraceEvent, map: Map<string, Live>, key: string, bytes: number, req: number, page: boolean): void {
+  #alloc(e: TraceEvent, map: LiveMap<Live>, key: string, bytes: number, req: number, page: boolean): void {
     const old = map.get(key);
-    // the key outlives the line: detach it so it does not pin the input chunk it was cut from
-    const k = detach(key);
     // piece mode: a pointer not live here may be one an earlier piece left live (the merge decides)
     if (this.#piece !== null && old === undefined) (page ? this.#piece.allocatedPages : this.#piece.allocatedSlab).add(key);
     if (old !== undefined) {
@@ -732,7 +729,8 @@ export class AllocationPairer {
       task.outstandingCount++;
       task.outstandingBytes += bytes;
     }
-    map.set(k, new Live(e.ts, bytes, req, site, stack, task, e.line, k));
+    // (the live map keeps no key string: nothing pins the input chunk the key was cut from)
+    map.set(key, new Live(e.ts, bytes, req, site, stack, task, e.line));
   }
 
   #fastEntry(e: TraceEvent, cls: string): FastEntry | null {
@@ -776,7 +774,7 @@ export class AllocationPairer {
     }
   }
 
-  #free(e: TraceEvent, map: Map<string, Live>, key: string, page: boolean): void {
+  #free(e: TraceEvent, map: LiveMap<Live>, key: string, page: boolean): void {
     const l = map.get(key);
     if (l === undefined && this.#piece !== null) {
       // piece mode: the merge decides (against the earlier pieces' live set)
@@ -869,7 +867,7 @@ export class AllocationPairer {
       tasks.push({ key: k, comm: t.comm, pid: t.pid, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes });
     }
     const live: PieceLive[] = [];
-    const addLive = (page: boolean, m: Map<string, Live>): void => {
+    const addLive = (page: boolean, m: LiveMap<Live>): void => {
       for (const [key, l] of m) {
         live.push({
           page, key, ts: l.ts, bytes: l.bytes, req: l.req, line: l.line,
@@ -1023,7 +1021,7 @@ export class AllocationPairer {
     // the piece's live set, after what stays live from before it
     for (const l of p.live) {
       const map = l.page ? this.#pages : this.#slab;
-      map.set(l.key, new Live(l.ts, l.bytes, l.req, l.site >= 0 ? sites[l.site] : null, l.stack >= 0 ? stackAggs[l.stack] : null, l.task >= 0 ? tasks[l.task] : null, shift(l.line), l.key));
+      map.set(l.key, new Live(l.ts, l.bytes, l.req, l.site >= 0 ? sites[l.site] : null, l.stack >= 0 ? stackAggs[l.stack] : null, l.task >= 0 ? tasks[l.task] : null, shift(l.line)));
     }
   }
 
@@ -1032,7 +1030,7 @@ export class AllocationPairer {
    * object was freed untraced. Walks the smaller of the live set and the piece's set (the
    * outcome does not depend on the order: counters only).
    */
-  #inferOverAll(map: Map<string, Live>, allocated: PointerSet, candidates: readonly PieceUnmatched[], page: boolean): void {
+  #inferOverAll(map: LiveMap<Live>, allocated: PointerSet, candidates: readonly PieceUnmatched[], page: boolean): void {
     if (map.size === 0 || allocated.size === 0) return;
     const freedFirst = new Set<string>();
     for (const c of candidates) if (c.page === page) freedFirst.add(c.key);
@@ -1046,7 +1044,7 @@ export class AllocationPairer {
   }
 
   /** An allocation over a pointer live from an earlier piece: that object was freed untraced. */
-  #inferOver(map: Map<string, Live>, key: string, page: boolean): void {
+  #inferOver(map: LiveMap<Live>, key: string, page: boolean): void {
     const old = map.get(key);
     if (old === undefined) return;
     if (page) this.#inferredPage++;

@@ -122,6 +122,8 @@ interface Pending {
 export interface TraceCore extends ParserCore<TraceRecord> {
   /** 0: no stack block open; 1: open with an event to attach to; 2: open, orphaned. */
   blockState(): 0 | 1 | 2;
+  /** The call site of the event the open block belongs to (undefined when none): blocks after one call site repeat. */
+  blockCallSite(): string | undefined;
   /**
    * Sets the open block's frames by the text of its `=>` lines; `frames()` runs only for a new
    * text. Returns the shared frames array it set (null when the block keeps no frames), which
@@ -1038,6 +1040,9 @@ export function createTraceCore(options: TraceCoreOptions): TraceCore {
   return {
     blockState() {
       return block === null ? 0 : block.target === null ? 2 : 1;
+    },
+    blockCallSite() {
+      return block === null || block.target === null || block.target.rec === null ? undefined : block.target.rec.callSite;
     },
     setBlockByKey(key, frameCount, frames) {
       if (block === null || block.target === null || !keepStacks || frameCount === 0) return null;

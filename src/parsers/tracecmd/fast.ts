@@ -19,6 +19,9 @@ import { createTraceCore, detach, type TraceCore, type TraceCoreOptions, type Tr
 
 const NULL_EMIT: Emit<TraceRecord> = { record() {}, diagnostic() {}, skip() {}, count() {} };
 
+/** Call sites whose last stack block #knownBlock remembers (a hostile trace has millions). */
+const MAX_SITE_BLOCKS = 4096;
+
 /** Bytes decoded at a time (below V8's large-object threshold, 128 KiB). */
 const WINDOW = 60_000;
 
@@ -87,6 +90,13 @@ export class TraceByteParser {
   /** core.blockState() after the last line the core saw (frame lines on the fast path do not change it). */
   #blockState: 0 | 1 | 2 = 0;
   readonly #blocksByHash = new Map<number, { text: string; frames: string[] }[]>();
+  /**
+   * The last block seen after an event of each call site (its text, line count and frames): the
+   * next event of that call site usually carries the same stack, and one native comparison of
+   * the whole block text then takes its lines at once (#knownBlock). Bounded: cleared past
+   * MAX_SITE_BLOCKS call sites.
+   */
+  readonly #blockBySite = new Map<string, { text: string; lines: number; frames: string[] }>();
 
   readonly #decodeAscii: ((bytes: Uint8Array) => string | null) | undefined;
 
@@ -201,6 +211,13 @@ export class TraceByteParser {
         const nl = str.indexOf('\n', pos);
         const stop = nl < 0 ? end : nl;
         if (fast && this.#blockState === 1 && !this.#fallback) {
+          if (this.#frames === 0) {
+            const known = this.#knownBlock(buf, str, pos, end);
+            if (known !== pos) {
+              pos = known;
+              continue;
+            }
+          }
           const after = this.#frameRun(buf, str, pos, stop, end);
           if (after !== pos) {
             pos = after;
@@ -223,6 +240,30 @@ export class TraceByteParser {
       this.#blockText = (this.#blockText.length > 0 ? this.#blockText + '\n' : '') + detach(str.slice(this.#blockStart, this.#blockEnd));
       this.#blockStart = -1;
     }
+  }
+
+  /**
+   * A whole block at str[pos..] that equals the last block seen after an event of the same call
+   * site, taken at once: its lines are accounted as the frame lines they are and its frames set,
+   * as #frameRun + #flushBlock would for the same text. Only when the line after it is visibly
+   * not a frame line (in this window). Returns where the next line starts, or pos.
+   */
+  #knownBlock(buf: Uint8Array, str: string, pos: number, end: number): number {
+    if (this.#blockBySite.size === 0) return pos;
+    const site = this.#core.blockCallSite();
+    if (site === undefined) return pos;
+    const known = this.#blockBySite.get(site);
+    if (known === undefined) return pos;
+    const after = pos + known.text.length;
+    if (after >= end || buf[after] !== 10) return pos;
+    let i = after + 1;
+    while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
+    if (i >= end || (buf[i] === 61 && i + 1 < end && buf[i + 1] === 62)) return pos;
+    if (str.slice(pos, after) !== known.text) return pos;
+    this.#core.useBlockFrames(known.frames);
+    this.#lineNo += known.lines;
+    this.#acc.parsedLines(known.lines);
+    return after + 1;
   }
 
   /**
@@ -325,6 +366,7 @@ export class TraceByteParser {
       for (const b of bucket) {
         if (b.text === key) {
           this.#core.useBlockFrames(b.frames);
+          this.#rememberSiteBlock(b.text, b.frames);
           this.#resetBlock();
           return;
         }
@@ -353,8 +395,24 @@ export class TraceByteParser {
       // core's Map keyed by the whole text (setBlockByKey above) interns them in linear time.
       if (bucket === undefined) this.#blocksByHash.set(hash, [entry]);
       else if (bucket.length < 8) bucket.push(entry);
+      this.#rememberSiteBlock(entry.text, shared);
     }
     this.#resetBlock();
+  }
+
+  /** Remembers a block (detached text, shared frames) as the last one of its event's call site. */
+  #rememberSiteBlock(text: string, frames: string[]): void {
+    // only blocks read from one clean run of `=>` lines (#frameRun), without CR: the text then
+    // is exactly the bytes #knownBlock compares
+    if (this.#fallback || text.indexOf('\r') >= 0) return;
+    const site = this.#core.blockCallSite();
+    if (site === undefined) return;
+    const known = this.#blockBySite.get(site);
+    if (known !== undefined && known.text === text) return;
+    if (this.#blockBySite.size >= MAX_SITE_BLOCKS) this.#blockBySite.clear();
+    let lines = 1;
+    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) lines++;
+    this.#blockBySite.set(site, { text, lines, frames });
   }
 
   #replay(): void {
