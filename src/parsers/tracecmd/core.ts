@@ -109,6 +109,8 @@ export function detach(s: string): string {
 
 interface Pending {
   rec: TraceEvent | null; // null: an event we do not keep (it still absorbs its stack)
+  /** The field memo entry the event's fields came from or went to (null: none). */
+  memo: FieldMemo | null;
   cpu: number;
   done: boolean;
   kstack: string[] | null;
@@ -122,8 +124,12 @@ interface Pending {
 export interface TraceCore extends ParserCore<TraceRecord> {
   /** 0: no stack block open; 1: open with an event to attach to; 2: open, orphaned. */
   blockState(): 0 | 1 | 2;
-  /** The call site of the event the open block belongs to (undefined when none): blocks after one call site repeat. */
-  blockCallSite(): string | undefined;
+  /**
+   * A slot the front end may keep per remembered line shape (the field memo entry of the event
+   * the open block belongs to; undefined when it has none): the lines of one call site carry
+   * the same stack, so the front end keeps the last block it saw there.
+   */
+  blockSlot(): { block: unknown } | undefined;
   /**
    * Sets the open block's frames by the text of its `=>` lines; `frames()` runs only for a new
    * text. Returns the shared frames array it set (null when the block keeps no frames), which
@@ -808,6 +814,8 @@ const MEMO_LAST_KIND = TRACE_EVENT_KINDS.indexOf('kmem_cache_free');
  * (detached copies: an entry must not pin the chunk its line was cut from).
  */
 class FieldMemo {
+  /** The front end's per-shape slot (TraceCore.blockSlot): the last stack block after such a line. */
+  block: unknown = undefined;
   readonly callSite: string | undefined;
   readonly bytesReq: number | undefined;
   readonly bytesAlloc: number | undefined;
@@ -1041,8 +1049,8 @@ export function createTraceCore(options: TraceCoreOptions): TraceCore {
     blockState() {
       return block === null ? 0 : block.target === null ? 2 : 1;
     },
-    blockCallSite() {
-      return block === null || block.target === null || block.target.rec === null ? undefined : block.target.rec.callSite;
+    blockSlot() {
+      return block === null || block.target === null || block.target.memo === null ? undefined : block.target.memo;
     },
     setBlockByKey(key, frameCount, frames) {
       if (block === null || block.target === null || !keepStacks || frameCount === 0) return null;
@@ -1214,7 +1222,7 @@ export function createTraceCore(options: TraceCoreOptions): TraceCore {
           emit.diagnostic('trace-unknown-event', `event "${shown}" is not analysed; counted`, { excerpt: excerptOf(text, b0, n) });
         }
         emit.count(known || unknownSeen.has(shown) ? `event:${shown}` : 'event:(other event names)');
-        pending.push({ rec: null, cpu: cpu, done: false, kstack: null, ustack: null });
+        pending.push({ rec: null, memo: null, cpu: cpu, done: false, kstack: null, ustack: null });
         flushDone(emit, false);
         emit.skip('other-event');
         return;
@@ -1259,23 +1267,26 @@ export function createTraceCore(options: TraceCoreOptions): TraceCore {
       };
       const slot = useMemo && kindIndex <= MEMO_LAST_KIND ? memoSlot(kindIndex, u, fieldsAt, n) : -1;
       let missing: string | null = null;
-      if (slot < 0 || !fromMemo(rec, slot, kindIndex, u, text, fieldsAt, n)) {
+      let eventMemo: FieldMemo | null = null;
+      if (slot >= 0 && fromMemo(rec, slot, kindIndex, u, text, fieldsAt, n)) eventMemo = memo[slot]!;
+      else {
         const bad = parseFields(rec, u, text, fieldsAt, n);
         missing = bad ?? missingField(rec);
         if (missing === null && slot >= 0 && ptrValueStart >= 0) {
-          memo[slot] = new FieldMemo(kindIndex, detach(text.slice(fieldsAt, ptrValueStart)), detach(text.slice(ptrValueEnd, n)), rec);
+          eventMemo = new FieldMemo(kindIndex, detach(text.slice(fieldsAt, ptrValueStart)), detach(text.slice(ptrValueEnd, n)), rec);
+          memo[slot] = eventMemo;
         }
       }
       if (missing !== null) {
         emit.diagnostic('trace-bad-event-fields', `${name}: field ${missing}= missing or unreadable`, { excerpt: excerptOf(text, b0, n) });
-        pending.push({ rec: null, cpu: cpu, done: false, kstack: null, ustack: null });
+        pending.push({ rec: null, memo: null, cpu: cpu, done: false, kstack: null, ustack: null });
         flushDone(emit, false);
         return;
       }
       if (tsv < lastTs) {
         emit.diagnostic('time-went-backwards', `timestamp ${tsv} is before ${lastTs}`, { excerpt: excerptOf(text, b0, n) });
       } else lastTs = tsv;
-      pending.push({ rec, cpu: cpu, done: false, kstack: null, ustack: null });
+      pending.push({ rec, memo: eventMemo, cpu: cpu, done: false, kstack: null, ustack: null });
       flushDone(emit, false);
     },
     end(emit) {

@@ -19,8 +19,17 @@ import { createTraceCore, detach, type TraceCore, type TraceCoreOptions, type Tr
 
 const NULL_EMIT: Emit<TraceRecord> = { record() {}, diagnostic() {}, skip() {}, count() {} };
 
-/** Call sites whose last stack block #knownBlock remembers (a hostile trace has millions). */
-const MAX_SITE_BLOCKS = 4096;
+/**
+ * The last stack block seen after an event of one line shape (kept in the core's field memo
+ * entry, TraceCore.blockSlot): its text, line count and frames. The next event of that shape
+ * usually carries the same stack, and one native comparison of the whole block text then takes
+ * its lines at once (#knownBlock). Bounded by the memo's fixed number of entries.
+ */
+interface KnownBlock {
+  text: string;
+  lines: number;
+  frames: string[];
+}
 
 /** Bytes decoded at a time (below V8's large-object threshold, 128 KiB). */
 const WINDOW = 60_000;
@@ -90,13 +99,6 @@ export class TraceByteParser {
   /** core.blockState() after the last line the core saw (frame lines on the fast path do not change it). */
   #blockState: 0 | 1 | 2 = 0;
   readonly #blocksByHash = new Map<number, { text: string; frames: string[] }[]>();
-  /**
-   * The last block seen after an event of each call site (its text, line count and frames): the
-   * next event of that call site usually carries the same stack, and one native comparison of
-   * the whole block text then takes its lines at once (#knownBlock). Bounded: cleared past
-   * MAX_SITE_BLOCKS call sites.
-   */
-  readonly #blockBySite = new Map<string, { text: string; lines: number; frames: string[] }>();
 
   readonly #decodeAscii: ((bytes: Uint8Array) => string | null) | undefined;
 
@@ -243,16 +245,15 @@ export class TraceByteParser {
   }
 
   /**
-   * A whole block at str[pos..] that equals the last block seen after an event of the same call
-   * site, taken at once: its lines are accounted as the frame lines they are and its frames set,
+   * A whole block at str[pos..] that equals the last block seen after an event of the same line
+   * shape (field memo entry), taken at once: its lines are accounted as the frame lines they are and its frames set,
    * as #frameRun + #flushBlock would for the same text. Only when the line after it is visibly
    * not a frame line (in this window). Returns where the next line starts, or pos.
    */
   #knownBlock(buf: Uint8Array, str: string, pos: number, end: number): number {
-    if (this.#blockBySite.size === 0) return pos;
-    const site = this.#core.blockCallSite();
-    if (site === undefined) return pos;
-    const known = this.#blockBySite.get(site);
+    const slot = this.#core.blockSlot();
+    if (slot === undefined) return pos;
+    const known = slot.block as KnownBlock | undefined;
     if (known === undefined) return pos;
     const after = pos + known.text.length;
     if (after >= end || buf[after] !== 10) return pos;
@@ -400,19 +401,18 @@ export class TraceByteParser {
     this.#resetBlock();
   }
 
-  /** Remembers a block (detached text, shared frames) as the last one of its event's call site. */
+  /** Remembers a block (detached text, shared frames) as the last one after its event's line shape. */
   #rememberSiteBlock(text: string, frames: string[]): void {
     // only blocks read from one clean run of `=>` lines (#frameRun), without CR: the text then
     // is exactly the bytes #knownBlock compares
     if (this.#fallback || text.indexOf('\r') >= 0) return;
-    const site = this.#core.blockCallSite();
-    if (site === undefined) return;
-    const known = this.#blockBySite.get(site);
+    const slot = this.#core.blockSlot();
+    if (slot === undefined) return;
+    const known = slot.block as KnownBlock | undefined;
     if (known !== undefined && known.text === text) return;
-    if (this.#blockBySite.size >= MAX_SITE_BLOCKS) this.#blockBySite.clear();
     let lines = 1;
     for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) lines++;
-    this.#blockBySite.set(site, { text, lines, frames });
+    slot.block = { text, lines, frames } satisfies KnownBlock;
   }
 
   #replay(): void {
