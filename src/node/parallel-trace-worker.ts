@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AllocationPairer } from '../analysis/pairing/index.js';
 import { isInputError } from '../core/errors.js';
@@ -12,12 +12,31 @@ import type { PieceResult, PieceTask } from './parallel-trace.js';
  * message, and sends back the piece's pairing state (aggregates, live set, the frees and
  * allocations the merge must resolve), never the records.
  */
+/**
+ * The piece's bytes, read synchronously into one reused buffer (the worker has nothing else to
+ * do meanwhile): a read stream allocated a fresh 1 MiB Buffer per read, which cost measurably
+ * more CPU per piece. The byte fast path keeps nothing of a chunk after push().
+ */
+function* pieceChunks(task: PieceTask): Generator<Uint8Array> {
+  const fd = openSync(task.path, 'r');
+  try {
+    for (let at = task.start; at < task.end; ) {
+      const n = readSync(fd, readBuffer, 0, Math.min(readBuffer.length, task.end - at), at);
+      if (n <= 0) break;
+      yield readBuffer.subarray(0, n);
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+
 parentPort!.on('message', (task: PieceTask) => {
   const def = task.format === 'ftrace' ? ftraceParser : traceCmdParser;
   const pairer = new AllocationPairer(task.pairing);
   pairer.startPiece();
-  const stream = createReadStream(task.path, { start: task.start, end: task.end - 1, highWaterMark: 1 << 20 });
-  parseTraceBytesAsync(def, stream, { onRecord: (r) => pairer.add(r as TraceRecord), decodeAscii: nodeDecodeAscii })
+  parseTraceBytesAsync(def, pieceChunks(task), { onRecord: (r) => pairer.add(r as TraceRecord), decodeAscii: nodeDecodeAscii })
     .then((r) => {
       const msg: PieceResult = { index: task.index, piece: pairer.exportPiece(), stats: r.stats, diagnostics: r.diagnostics };
       parentPort!.postMessage(msg);

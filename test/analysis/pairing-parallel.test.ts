@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pairTraceFileParallel, splitPoints } from '../../src/node/parallel-trace.js';
+import { defaultPieceBytes, pairTraceFileParallel, splitPoints } from '../../src/node/parallel-trace.js';
 import { pairAllocations } from '../../src/analysis/pairing/index.js';
 import { parseTraceCmd } from '../../src/parsers/tracecmd/index.js';
 import { sample } from '../helpers/samples.js';
@@ -62,6 +62,15 @@ describe('parallel trace pairing (worker threads)', () => {
     expect(leak.outstandingCount).toBe(truth.leak.count);
     expect(leak.comm).toBe('leakd');
   }, 120_000);
+
+  it('cuts about two pieces per worker by default, between 16 and 256 MiB', () => {
+    const MiB = 1 << 20;
+    expect(defaultPieceBytes(10 * MiB, 2)).toBe(16 * MiB);
+    expect(defaultPieceBytes(600 * MiB, 2)).toBe(150 * MiB);
+    expect(defaultPieceBytes(1024 * MiB, 2)).toBe(256 * MiB);
+    expect(defaultPieceBytes(8192 * MiB, 2)).toBe(256 * MiB);
+    expect(defaultPieceBytes(600 * MiB, 0)).toBe(256 * MiB);
+  });
 
   it('gives the serial pairing result on D1 pages (120 leaked timerfds)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-trace-'));
