@@ -247,6 +247,8 @@ export async function pairTraceFileParallel(file: string, options: ParallelTrace
       w.on('message', (msg: PieceResult) => {
         ready.set(msg.index, msg);
         idle.push(w);
+        // the worker's next piece first: it parses while this thread merges
+        dispatch();
         try {
           while (ready.has(nextToPair)) {
             const p = ready.get(nextToPair)!;
