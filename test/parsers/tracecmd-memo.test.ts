@@ -75,6 +75,20 @@ describe('trace core field memo', () => {
     expect(parseTraceCmd(text)).toEqual(parseTraceCmd(text, NO_MEMO));
   });
 
+  it('changes nothing on fuzzed task columns, timestamps and event names around remembered lines', () => {
+    const tasks = ['  task-1 [000] ', '  ta:sk-1 [000] ', 'kworker/1:0-45 [001] ', '  task-1 [000] d..2. ', '<...>-12 (   12) [001] .... ', 'a-1 [0] 1', '', '  task-1 [000]'];
+    const stamps = ['1.000000', '12', '.5', '1.2.3', '1:2', '', '2.5 ', '9.9'];
+    const rests = [': kmalloc: call_site=f ptr=0x10 bytes_alloc=8', ': kernel_stack: <stack trace >', ':', ': x: y', ':kfree: call_site=f ptr=0x10', '\n=> f (ffff)'];
+    fc.assert(
+      fc.property(fc.array(fc.record({ task: fc.constantFrom(...tasks), ts: fc.constantFrom(...stamps), rest: fc.constantFrom(...rests) }), { minLength: 1, maxLength: 30 }), (specs) => {
+        const text = specs.map((s) => `${s.task}${s.ts}${s.rest}`).join('\n');
+        expect(outcome(() => parseTraceCmd(text))).toEqual(outcome(() => parseTraceCmd(text, NO_MEMO)));
+        expect(outcome(() => parseTraceBytes(ftraceParser, [text]))).toEqual(outcome(() => parseTraceBytes(ftraceParser, [text], NO_MEMO)));
+      }),
+      { numRuns: 400, seed: 13 },
+    );
+  });
+
   it('changes nothing on fuzzed pointer tokens and tails after lines it has remembered', () => {
     const ptrs = ['0xffff888100000040', '0xffff888100000041', '0xffff88810000004g', '0xffff88810000004=', '0xffff8881000000c0', 'ffff888100000080', '0X1F', '0x', 'x', '0', '(null)', ' (null)', '  0x10', '0xabc=1', '0xab(c', '0xabc)', '0x12 (34)', '0xzz', '', '0xffff888100000040ptr=0x1', 'deadbeef', 'ABCDEF0123'];
     // tails of one length that differ in content: they share a memo slot, so only the text

@@ -237,19 +237,28 @@ function parseTimestampAt(u: Bytes, s: string, a: number, b: number): number {
   return scale === 1 ? n : n / scale;
 }
 
-/** Event names the core dispatches on, by length (with their bytes): matched in place, no slice. */
-const NAMES_BY_LENGTH: { name: string; bytes: Uint8Array }[][] = [];
+/**
+ * Event names the core dispatches on, by length (with their bytes and their index in
+ * TRACE_EVENT_KINDS, -1 for the stack pseudo-events): matched in place, no slice.
+ */
+const NAMES_BY_LENGTH: { name: string; bytes: Uint8Array; index: number }[][] = [];
 for (const k of [...TRACE_EVENT_KINDS, 'kernel_stack', 'user_stack']) {
-  (NAMES_BY_LENGTH[k.length] ??= []).push({ name: k, bytes: Uint8Array.from(k, (c) => c.charCodeAt(0)) });
+  (NAMES_BY_LENGTH[k.length] ??= []).push({ name: k, bytes: Uint8Array.from(k, (c) => c.charCodeAt(0)), index: (TRACE_EVENT_KINDS as readonly string[]).indexOf(k) });
 }
+
+/** TRACE_EVENT_KINDS index of the name knownNameAt matched last (module slot; -1 for a stack). */
+let knownNameIndex = -1;
 
 /** The known event name at u[a..b) exactly (an interned constant), or null. */
 function knownNameAt(u: Bytes, a: number, b: number): string | null {
   const list = NAMES_BY_LENGTH[b - a];
   if (list === undefined) return null;
+  const first = u[a];
   next: for (let k = 0; k < list.length; k++) {
     const nb = list[k].bytes;
-    for (let i = 0; i < nb.length; i++) if (u[a + i] !== nb[i]) continue next;
+    if (nb[0] !== first) continue;
+    for (let i = 1; i < nb.length; i++) if (u[a + i] !== nb[i]) continue next;
+    knownNameIndex = list[k].index;
     return list[k].name;
   }
   return null;
@@ -1211,7 +1220,7 @@ export function createTraceCore(options: TraceCoreOptions): TraceCore {
         }
       }
       if (cpu < 0) for (const p of pending) p.done = true;
-      const kindIndex = KIND_INDEX.get(name);
+      const kindIndex = known !== null ? knownNameIndex : KIND_INDEX.get(name);
       if (kindIndex === undefined) {
         // Untrusted names: counters and messages carry at most 64 characters of them, and at most
         // MAX_UNKNOWN_EVENT_NAMES distinct ones; the rest are counted together.
