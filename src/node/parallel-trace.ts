@@ -26,7 +26,7 @@ import type { ParseStats } from '../core/parser.js';
 export interface ParallelTraceOptions {
   /** Worker threads (default 2). */
   workers?: number;
-  /** Target piece size in bytes (default: defaultPieceBytes, 16-256 MiB). */
+  /** Target piece size in bytes (default: defaultPieceBytes, one piece per worker, 16 MiB-1 GiB). */
   pieceBytes?: number;
   /** Pieces parsed ahead of the pairing (default 1). */
   aheadPieces?: number;
@@ -170,15 +170,16 @@ function mergeDiagnostics(into: DiagnosticSummary, d: DiagnosticSummary, lineOff
 }
 
 /**
- * The piece size when the caller names none: about half of each worker's share, between 16 and
- * 256 MiB. Every piece costs a fresh parser and pairer in its worker and a merge, measurably more
- * CPU per GiB with 16 MiB pieces than with a few large ones, while two pieces per worker still
- * keep the workers evenly busy to the end. A worker's memory does not grow with its piece (it
- * streams it and keeps the piece's live set only).
- * @example defaultPieceBytes(1 << 30, 2) // 256 MiB: four pieces
+ * The piece size when the caller names none: one piece per worker, between 16 MiB and 1 GiB.
+ * Every piece costs its worker a fresh parser and pairer (cold caches, a few ms of slower
+ * parsing), an export and a merge: on a 1 GiB report two workers took 7.6-7.8 CPU s with 16 MiB
+ * pieces, 5.9-7.4 with 256 MiB and 5.1-7.1 with 512 MiB (bench/RESULTS.md). A worker's memory
+ * does not grow with its piece: it streams it and keeps the piece's live set, aggregates and a
+ * typed-array set of the pointers it allocated.
+ * @example defaultPieceBytes(1 << 30, 2) // 512 MiB: two pieces
  */
 export function defaultPieceBytes(size: number, workers: number): number {
-  return Math.min(256 << 20, Math.max(16 << 20, Math.ceil(size / (Math.max(1, workers) * 2))));
+  return Math.min(1 << 30, Math.max(16 << 20, Math.ceil(size / Math.max(1, workers))));
 }
 
 /**

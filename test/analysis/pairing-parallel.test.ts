@@ -63,13 +63,13 @@ describe('parallel trace pairing (worker threads)', () => {
     expect(leak.comm).toBe('leakd');
   }, 120_000);
 
-  it('cuts about two pieces per worker by default, between 16 and 256 MiB', () => {
+  it('cuts one piece per worker by default, between 16 MiB and 1 GiB', () => {
     const MiB = 1 << 20;
     expect(defaultPieceBytes(10 * MiB, 2)).toBe(16 * MiB);
-    expect(defaultPieceBytes(600 * MiB, 2)).toBe(150 * MiB);
-    expect(defaultPieceBytes(1024 * MiB, 2)).toBe(256 * MiB);
-    expect(defaultPieceBytes(8192 * MiB, 2)).toBe(256 * MiB);
-    expect(defaultPieceBytes(600 * MiB, 0)).toBe(256 * MiB);
+    expect(defaultPieceBytes(600 * MiB, 2)).toBe(300 * MiB);
+    expect(defaultPieceBytes(1024 * MiB, 2)).toBe(512 * MiB);
+    expect(defaultPieceBytes(8192 * MiB, 2)).toBe(1024 * MiB);
+    expect(defaultPieceBytes(600 * MiB, 0)).toBe(600 * MiB);
   });
 
   it('gives the serial pairing result on D1 pages (120 leaked timerfds)', async () => {
