@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts', cli: 'src/cli/main.ts', parseWorker: 'src/node/parseWorker.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node/index.ts', cli: 'src/cli/main.ts', parseWorker: 'src/node/parseWorker.ts', 'parallel-trace-worker': 'src/node/parallel-trace-worker.ts' },
   shims: true,
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts', node: 'src/node/index.ts' } },

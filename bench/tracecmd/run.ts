@@ -74,9 +74,20 @@ async function main(): Promise<void> {
   const lines = [
     `Input: ${file}, ${mb.toFixed(0)} MiB, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${new Date().toISOString()}${repeat > 1 ? `, best of ${repeat} interleaved runs per variant` : ''}`,
     '',
-    `| variant | load avg (1 min) at start | wall s | MiB/s (wall) | CPU s | MiB/s (CPU) | events/s (wall) | peak RSS MiB | x baseline (wall) | x baseline (CPU) | top site |${repeat > 1 ? ' wall s of every run |' : ''}`,
-    `|---|---|---|---|---|---|---|---|---|---|---|${repeat > 1 ? '---|' : ''}`,
+    `| variant | load avg (1 min) at start | wall s | MiB/s (wall) | CPU s | MiB/s (CPU) | events/s (wall) | peak RSS MiB | x baseline (wall) | x baseline (CPU) | top site |${repeat > 1 ? ' wall s of every run | x baseline in each round (median) |' : ''}`,
+    `|---|---|---|---|---|---|---|---|---|---|---|${repeat > 1 ? '---|---|' : ''}`,
   ];
+  // The neighbours' load swings from minute to minute: each round's ratio compares runs made
+  // minutes apart at most, and their median does not rest on one lucky run.
+  const pyWalls = walls.get('python3 regex baseline')!;
+  const median = (x: number[]): number => {
+    const v = [...x].sort((a, b) => a - b);
+    return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  const perRound = (label: string): string => {
+    const ratios = walls.get(label)!.map((w, i) => pyWalls[i] / w);
+    return `${ratios.map((x) => x.toFixed(1)).join(' / ')} (${median(ratios).toFixed(2)})`;
+  };
   for (const r of best.values()) {
     const wall = r.processWallSeconds as number;
     const cpu = r.cpuSeconds as number;
@@ -84,7 +95,7 @@ async function main(): Promise<void> {
     const top = r.top ?? r.top?.[0];
     const topSite = Array.isArray(r.top) ? `${r.top[0]?.site} (${r.top[0]?.count})` : top ? `${top.site} (${top.count}${top.leak ? ', leak' : ''})` : '-';
     lines.push(
-      `| ${r.label} | ${(r.loadAvg1 as number).toFixed(1)} | ${wall.toFixed(2)} | ${(mb / wall).toFixed(1)} | ${cpu.toFixed(2)} | ${(mb / cpu).toFixed(1)} | ${Math.round((r.events as number) / wall)} | ${rss.toFixed(0)} | ${(py.processWallSeconds / wall).toFixed(2)} | ${(py.cpuSeconds / cpu).toFixed(2)} | ${topSite} |${repeat > 1 ? ` ${walls.get(r.label)!.map((w) => w.toFixed(2)).join(' / ')} |` : ''}`,
+      `| ${r.label} | ${(r.loadAvg1 as number).toFixed(1)} | ${wall.toFixed(2)} | ${(mb / wall).toFixed(1)} | ${cpu.toFixed(2)} | ${(mb / cpu).toFixed(1)} | ${Math.round((r.events as number) / wall)} | ${rss.toFixed(0)} | ${(py.processWallSeconds / wall).toFixed(2)} | ${(py.cpuSeconds / cpu).toFixed(2)} | ${topSite} |${repeat > 1 ? ` ${walls.get(r.label)!.map((w) => w.toFixed(2)).join(' / ')} | ${perRound(r.label)} |` : ''}`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultPieceBytes, pairTraceFileParallel, splitPoints } from '../../src/node/parallel-trace.js';
+import * as nodeApi from '../../src/node/index.js';
 import { pairAllocations } from '../../src/analysis/pairing/index.js';
 import { parseTraceCmd } from '../../src/parsers/tracecmd/index.js';
 import { sample } from '../helpers/samples.js';
@@ -62,6 +63,11 @@ describe('parallel trace pairing (worker threads)', () => {
     expect(leak.outstandingCount).toBe(truth.leak.count);
     expect(leak.comm).toBe('leakd');
   }, 120_000);
+
+  it('is exported from memforensics/node', () => {
+    expect(nodeApi.pairTraceFileParallel).toBe(pairTraceFileParallel);
+    expect(nodeApi.defaultPieceBytes).toBe(defaultPieceBytes);
+  });
 
   it('cuts one piece per worker by default, between 16 MiB and 1 GiB', () => {
     const MiB = 1 << 20;
