@@ -5,7 +5,7 @@ import { parseTraceBytes } from '../../src/parsers/tracecmd/fast.js';
 import type { TraceCoreOptions } from '../../src/parsers/tracecmd/core.js';
 import { isInputError } from '../../src/core/errors.js';
 import { randomByteChunks } from '../helpers/contract.js';
-import { sample } from '../helpers/samples.js';
+import { PUBLIC_TRACE_SAMPLES, TRACE_CAPTURES, sample } from '../helpers/samples.js';
 
 /**
  * The field memo (core.ts) reuses a slab event line's parsed fields for a later line whose
@@ -14,15 +14,8 @@ import { sample } from '../helpers/samples.js';
  */
 const NO_MEMO = { fieldMemo: false } as TraceCoreOptions;
 
-const CAPTURES = ['captures/D1_main/d1p.report.txt.gz', 'captures/D1_mixed_noise/d1.report.txt.gz', 'captures/D1_pages_timerfd/d1pg.report.txt.gz'];
-const PUBLIC = [
-  'public/tracecmd/android-4.14-mm_page_alloc-nr_free-vendor.txt',
-  'public/tracecmd/elinux-ftrace-kmem-i386-boot-nop.txt',
-  'public/tracecmd/rpi3-arm32-tracecmd-report-kmalloc-cpu0.txt',
-  'public/tracecmd/tpoint-kmalloc_node-stacktrace-x86_64-3.x.txt',
-  'public/tracecmd/x86_64-5.4-kmem-pS-callsite-no-comm.txt',
-  'public/tracecmd/x86_64-6.12-kmem-tpprintk-name-accounted.txt',
-];
+const CAPTURES = Object.values(TRACE_CAPTURES);
+const PUBLIC = PUBLIC_TRACE_SAMPLES;
 
 /** The result, or the typed input error's code (a text with no usable line is refused alike). */
 function outcome<T>(run: () => T): T | { inputError: string } {

@@ -20,22 +20,10 @@ import { randomByteChunks } from '../helpers/contract.js';
 import { detectFormat } from '../../src/parsers/registry.js';
 import type { ParseResult } from '../../src/core/parser.js';
 import { expectChunkingInvariant, expectLinesAccounted, fuzzParser, seriousDiagnostics } from '../helpers/contract.js';
-import { sample } from '../helpers/samples.js';
+import { PUBLIC_TRACE_SAMPLES, TRACE_CAPTURES, sample } from '../helpers/samples.js';
 
-const PUBLIC = [
-  'public/tracecmd/android-4.14-mm_page_alloc-nr_free-vendor.txt',
-  'public/tracecmd/elinux-ftrace-kmem-i386-boot-nop.txt',
-  'public/tracecmd/rpi3-arm32-tracecmd-report-kmalloc-cpu0.txt',
-  'public/tracecmd/tpoint-kmalloc_node-stacktrace-x86_64-3.x.txt',
-  'public/tracecmd/x86_64-5.4-kmem-pS-callsite-no-comm.txt',
-  'public/tracecmd/x86_64-6.12-kmem-tpprintk-name-accounted.txt',
-];
-
-const CAPTURES = {
-  d1p: 'captures/D1_main/d1p.report.txt.gz',
-  d1: 'captures/D1_mixed_noise/d1.report.txt.gz',
-  d1pg: 'captures/D1_pages_timerfd/d1pg.report.txt.gz',
-} as const;
+const PUBLIC = PUBLIC_TRACE_SAMPLES;
+const CAPTURES = TRACE_CAPTURES;
 
 const events = (r: ParseResult<TraceRecord>): TraceEvent[] => r.records.filter((x): x is TraceEvent => x.type === 'event');
 
