@@ -885,8 +885,9 @@ class FieldMemo {
 
 /**
  * The memo slot of a fields text u[from, n) of event kind `kind`: its length and a few bytes near
- * its start (where the call site is printed), never the pointer's, so that the lines of one call
- * site share a slot. Collisions only cost a miss: a hit is confirmed by comparing the text.
+ * its start (where the call site is printed, before the pointer on every kernel's format), so
+ * that the lines of one call site share a slot. Collisions only cost a miss: a hit is confirmed
+ * by comparing the text.
  */
 function memoSlot(kind: number, u: Bytes, from: number, n: number): number {
   let f = from;

@@ -246,9 +246,10 @@ export class TraceByteParser {
 
   /**
    * A whole block at str[pos..] that equals the last block seen after an event of the same line
-   * shape (field memo entry), taken at once: its lines are accounted as the frame lines they are and its frames set,
-   * as #frameRun + #flushBlock would for the same text. Only when the line after it is visibly
-   * not a frame line (in this window). Returns where the next line starts, or pos.
+   * shape (field memo entry), taken at once: its lines are accounted as the frame lines they
+   * are and its frames set, as #frameRun + #flushBlock would for the same text. Only when the
+   * line after it is visibly not a frame line (in this window). Returns where the next line
+   * starts, or pos.
    */
   #knownBlock(buf: Uint8Array, str: string, pos: number, end: number): number {
     const slot = this.#core.blockSlot();
@@ -367,7 +368,7 @@ export class TraceByteParser {
       for (const b of bucket) {
         if (b.text === key) {
           this.#core.useBlockFrames(b.frames);
-          this.#rememberSiteBlock(b.text, b.frames);
+          this.#rememberBlock(b.text, b.frames);
           this.#resetBlock();
           return;
         }
@@ -396,13 +397,13 @@ export class TraceByteParser {
       // core's Map keyed by the whole text (setBlockByKey above) interns them in linear time.
       if (bucket === undefined) this.#blocksByHash.set(hash, [entry]);
       else if (bucket.length < 8) bucket.push(entry);
-      this.#rememberSiteBlock(entry.text, shared);
+      this.#rememberBlock(entry.text, shared);
     }
     this.#resetBlock();
   }
 
   /** Remembers a block (detached text, shared frames) as the last one after its event's line shape. */
-  #rememberSiteBlock(text: string, frames: string[]): void {
+  #rememberBlock(text: string, frames: string[]): void {
     // only blocks read from one clean run of `=>` lines (#frameRun), without CR: the text then
     // is exactly the bytes #knownBlock compares
     if (this.#fallback || text.indexOf('\r') >= 0) return;
