@@ -115,12 +115,6 @@ export interface ParseResult<R> {
 type Outcome = 0 | 1 | 2; // parsed, skipped, diagnosed
 
 /**
- * The shared engine behind every front end: the Emit a core writes to, and the accounting of every
- * line (parsed, skipped with a reason, or diagnosed), capped diagnostics, parser-specific counters
- * and the end-of-input checks. The line runner below and the trace byte fast path
- * (src/parsers/tracecmd/fast.ts) both drive their core through it, so they cannot drift apart.
- */
-/**
  * Lines longer than this many characters are diagnosed (`line-too-long`) and skipped, never
  * handed to a parser: parsing one costs many times its length in memory (its tokens), so an
  * untrusted capture with a line of 100 MB would otherwise need gigabytes. No format we read has
@@ -128,6 +122,12 @@ type Outcome = 0 | 1 | 2; // parsed, skipped, diagnosed
  */
 export const MAX_LINE_CHARS = 1 << 20;
 
+/**
+ * The shared engine behind every front end: the Emit a core writes to, and the accounting of every
+ * line (parsed, skipped with a reason, or diagnosed), capped diagnostics, parser-specific counters
+ * and the end-of-input checks. The line runner below and the trace byte fast path
+ * (src/parsers/tracecmd/fast.ts) both drive their core through it, so they cannot drift apart.
+ */
 export class LineAccounting<R> {
   readonly diagnostics: DiagnosticCollector;
   readonly records: R[] = [];

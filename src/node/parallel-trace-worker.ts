@@ -7,11 +7,8 @@ import { parseTraceBytesAsync } from '../parsers/tracecmd/fast.js';
 import { nodeDecodeAscii } from './fastDecode.js';
 import type { PieceResult, PieceTask } from './parallel-trace.js';
 
-/**
- * Worker entry of pairTraceFileParallel: parses AND pairs one byte range of a trace file per
- * message, and sends back the piece's pairing state (aggregates, live set, the frees and
- * allocations the merge must resolve), never the records.
- */
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+
 /**
  * The piece's bytes, read synchronously into one reused buffer (the worker has nothing else to
  * do meanwhile): a read stream allocated a fresh 1 MiB Buffer per read, which cost measurably
@@ -30,8 +27,12 @@ function* pieceChunks(task: PieceTask): Generator<Uint8Array> {
     closeSync(fd);
   }
 }
-const readBuffer = Buffer.allocUnsafe(1 << 20);
 
+/**
+ * Worker entry of pairTraceFileParallel: parses AND pairs one byte range of a trace file per
+ * message, and sends back the piece's pairing state (aggregates, live set, the frees and
+ * allocations the merge must resolve), never the records.
+ */
 parentPort!.on('message', (task: PieceTask) => {
   const def = task.format === 'ftrace' ? ftraceParser : traceCmdParser;
   const pairer = new AllocationPairer(task.pairing);
