@@ -368,7 +368,7 @@ export class TraceByteParser {
       for (const b of bucket) {
         if (b.text === key) {
           this.#core.useBlockFrames(b.frames);
-          this.#rememberBlock(b.text, b.frames);
+          this.#rememberBlock(b.text, b.frames, this.#frames);
           this.#resetBlock();
           return;
         }
@@ -397,13 +397,13 @@ export class TraceByteParser {
       // core's Map keyed by the whole text (setBlockByKey above) interns them in linear time.
       if (bucket === undefined) this.#blocksByHash.set(hash, [entry]);
       else if (bucket.length < 8) bucket.push(entry);
-      this.#rememberBlock(entry.text, shared);
+      this.#rememberBlock(entry.text, shared, this.#frames);
     }
     this.#resetBlock();
   }
 
-  /** Remembers a block (detached text, shared frames) as the last one after its event's line shape. */
-  #rememberBlock(text: string, frames: string[]): void {
+  /** Remembers a block (detached text, shared frames, its number of lines) as the last one after its event's line shape. */
+  #rememberBlock(text: string, frames: string[], lines: number): void {
     // only blocks read from one clean run of `=>` lines (#frameRun), without CR: the text then
     // is exactly the bytes #knownBlock compares
     if (this.#fallback || text.indexOf('\r') >= 0) return;
@@ -411,8 +411,6 @@ export class TraceByteParser {
     if (slot === undefined) return;
     const known = slot.block as KnownBlock | undefined;
     if (known !== undefined && known.text === text) return;
-    let lines = 1;
-    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) lines++;
     slot.block = { text, lines, frames } satisfies KnownBlock;
   }
 
