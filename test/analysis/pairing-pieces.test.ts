@@ -52,7 +52,7 @@ describe('AllocationPairer piece mode', () => {
 
 describe('PointerSet', () => {
   it('holds hex keys as numbers and any other key as a string, and gives back what was added', () => {
-    const s = new PointerSet();
+    const s = new PointerSet(4);
     const keys = ['0', '1', 'f', 'ffff888100000040', 'ffffffffffffffff', '100000000', '10000000000000000', '0ff', 'g12', 'ABC', '12345678', '123456789'];
     for (const k of keys) s.add(k);
     for (const k of keys) s.add(k);

@@ -1,12 +1,11 @@
 /**
- * Pointer keys (the pairer's normalised keys: lowercase hex without leading zeros, or a decimal
- * pfn) stored as 64-bit values in typed arrays: LiveMap, the pairer's live set, and PointerSet,
- * a piece's set of the pointers it allocated. No key string is kept, so hundreds of thousands of
- * pointers cost the garbage collector nothing (a Map or Set of the key strings kept every one
- * alive, to be copied by every scavenge and promoted, or pinned the input chunk a slice came
- * from). Keys that are not 1-16 characters of [0-9a-f] without a leading zero (`g…` page keys,
- * anything unusual) are kept as strings, so every key maps to exactly one entry and keys() gives
- * back the strings added.
+ * A set of pointer keys (the pairer's normalised keys: lowercase hex without leading zeros, or a
+ * decimal pfn) stored as 64-bit values in typed arrays: no string is kept, so a piece's set of
+ * hundreds of thousands of pointers costs the garbage collector nothing (a Set of the key strings
+ * kept every one alive, to be copied by every scavenge and promoted). Keys that are not 1-16
+ * characters of [0-9a-f] without a leading zero (`g…` page keys, anything unusual) go to a plain
+ * Set, so every key maps to exactly one entry and keys() gives back the strings added. export()
+ * and PointerSet.from carry it across threads (typed arrays: structured-clone safe).
  */
 
 /** The two 32-bit halves of the last key parsed by hexKey (module slots: no result object). */
@@ -61,46 +60,109 @@ function slotOf(hi: number, lo: number, mask: number): number {
 const EMPTY = -1;
 const DELETED = -2;
 
-/** What PointerSet#export gives and PointerSet.from takes: the keys, hex ones as 32-bit halves. */
+/** What PointerSet#export gives and PointerSet.from takes (typed arrays and strings only). */
 export interface PointerSetData {
+  capacity: number;
   hi: Uint32Array;
   lo: Uint32Array;
+  used: Uint8Array;
   others: string[];
 }
 
-/** A set of pointer keys: a LiveMap without values, exported compactly to another thread. */
 export class PointerSet {
-  readonly #keys: LiveMap<true>;
+  #capacity: number;
+  #hi: Uint32Array;
+  #lo: Uint32Array;
+  #used: Uint8Array;
+  #count = 0;
+  readonly #others: Set<string>;
 
-  constructor(keys: LiveMap<true> = new LiveMap<true>()) {
-    this.#keys = keys;
+  constructor(capacity = 1024, data?: PointerSetData) {
+    if (data) {
+      this.#capacity = data.capacity;
+      this.#hi = data.hi;
+      this.#lo = data.lo;
+      this.#used = data.used;
+      for (let i = 0; i < data.capacity; i++) this.#count += data.used[i];
+      this.#others = new Set(data.others);
+      return;
+    }
+    this.#capacity = capacity;
+    this.#hi = new Uint32Array(capacity);
+    this.#lo = new Uint32Array(capacity);
+    this.#used = new Uint8Array(capacity);
+    this.#others = new Set();
   }
 
-  /** The set of exported keys. */
+  /** A set over exported data (no copy). */
   static from(data: PointerSetData): PointerSet {
-    return new PointerSet(LiveMap.fromKeys(data, true as const));
+    return new PointerSet(0, data);
   }
 
   get size(): number {
-    return this.#keys.size;
+    return this.#count + this.#others.size;
   }
 
   add(key: string): void {
-    this.#keys.set(key, true);
+    if (!hexKey(key)) {
+      this.#others.add(key);
+      return;
+    }
+    const mask = this.#capacity - 1;
+    let i = slotOf(keyHi, keyLo, mask);
+    while (this.#used[i] === 1) {
+      if (this.#hi[i] === keyHi && this.#lo[i] === keyLo) return;
+      i = (i + 1) & mask;
+    }
+    this.#used[i] = 1;
+    this.#hi[i] = keyHi;
+    this.#lo[i] = keyLo;
+    if (++this.#count * 2 > this.#capacity) this.#grow();
   }
 
   has(key: string): boolean {
-    return this.#keys.has(key);
+    if (!hexKey(key)) return this.#others.has(key);
+    const mask = this.#capacity - 1;
+    let i = slotOf(keyHi, keyLo, mask);
+    while (this.#used[i] === 1) {
+      if (this.#hi[i] === keyHi && this.#lo[i] === keyLo) return true;
+      i = (i + 1) & mask;
+    }
+    return false;
   }
 
   /** Every key, as the normalised string it was added as. */
-  keys(): IterableIterator<string> {
-    return this.#keys.keys();
+  *keys(): IterableIterator<string> {
+    for (let i = 0; i < this.#capacity; i++) {
+      if (this.#used[i] === 0) continue;
+      yield keyString(this.#hi[i], this.#lo[i]);
+    }
+    yield* this.#others;
   }
 
-  /** The keys for another thread (structured-clone safe). */
+  /** The set's state for another thread (structured-clone safe). */
   export(): PointerSetData {
-    return this.#keys.exportKeys();
+    return { capacity: this.#capacity, hi: this.#hi, lo: this.#lo, used: this.#used, others: [...this.#others] };
+  }
+
+  #grow(): void {
+    const oldHi = this.#hi;
+    const oldLo = this.#lo;
+    const oldUsed = this.#used;
+    const cap = this.#capacity * 2;
+    this.#capacity = cap;
+    this.#hi = new Uint32Array(cap);
+    this.#lo = new Uint32Array(cap);
+    this.#used = new Uint8Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < oldUsed.length; j++) {
+      if (oldUsed[j] === 0) continue;
+      let i = slotOf(oldHi[j], oldLo[j], mask);
+      while (this.#used[i] === 1) i = (i + 1) & mask;
+      this.#used[i] = 1;
+      this.#hi[i] = oldHi[j];
+      this.#lo[i] = oldLo[j];
+    }
   }
 }
 
@@ -142,56 +204,21 @@ export class LiveMap<V> {
       this.#values[e] = value;
       return this;
     }
-    if (hexKey(key)) this.#appendHex(keyHi, keyLo, value);
-    else {
-      const k = key.length === 0 ? '' : (' ' + key).slice(1);
-      this.#others.set(k, this.#values.length);
-      this.#values.push(value);
-      this.#strings.push(k);
-      this.#count++;
-    }
-    return this;
-  }
-
-  /** The keys, compactly (hex keys as 32-bit halves, the others as strings), for another thread. */
-  exportKeys(): PointerSetData {
-    let hex = 0;
-    for (let e = 0; e < this.#values.length; e++) if (this.#values[e] !== undefined && this.#strings[e] === undefined) hex++;
-    const hi = new Uint32Array(hex);
-    const lo = new Uint32Array(hex);
-    const others: string[] = [];
-    let w = 0;
-    for (let e = 0; e < this.#values.length; e++) {
-      if (this.#values[e] === undefined) continue;
-      const s = this.#strings[e];
-      if (s !== undefined) others.push(s);
-      else {
-        hi[w] = this.#hi[e];
-        lo[w] = this.#lo[e];
-        w++;
-      }
-    }
-    return { hi, lo, others };
-  }
-
-  /** A map of exported keys (distinct, as exportKeys gives them), each set to value. */
-  static fromKeys<V>(data: PointerSetData, value: V): LiveMap<V> {
-    const m = new LiveMap<V>();
-    for (let i = 0; i < data.hi.length; i++) m.#appendHex(data.hi[i], data.lo[i], value);
-    for (const k of data.others) m.set(k, value);
-    return m;
-  }
-
-  /** Appends an entry for a hex key not in the map. */
-  #appendHex(hi: number, lo: number, value: V): void {
     const at = this.#values.length;
     if (at === this.#hi.length) this.#growEntries();
     this.#values.push(value);
-    this.#strings.push(undefined);
     this.#count++;
-    this.#hi[at] = hi;
-    this.#lo[at] = lo;
-    this.#insertIndex(hi, lo, at);
+    if (hexKey(key)) {
+      this.#hi[at] = keyHi;
+      this.#lo[at] = keyLo;
+      this.#strings.push(undefined);
+      this.#insertIndex(keyHi, keyLo, at);
+    } else {
+      const k = key.length === 0 ? '' : (' ' + key).slice(1);
+      this.#strings.push(k);
+      this.#others.set(k, at);
+    }
+    return this;
   }
 
   delete(key: string): boolean {
