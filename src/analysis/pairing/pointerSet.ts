@@ -69,6 +69,12 @@ export interface PointerSetData {
   others: string[];
 }
 
+/**
+ * A set of pointer keys in one open-addressing table of typed arrays. Not a LiveMap without
+ * values, though it shares its hashing: a LiveMap keeps two JS arrays per entry (values and
+ * string keys, in insertion order), which for a piece's hundreds of thousands of pointers are
+ * exactly the GC-scanned memory this set exists to avoid (tried and reverted, 2026-11-22).
+ */
 export class PointerSet {
   #capacity: number;
   #hi: Uint32Array;
