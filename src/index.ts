@@ -37,8 +37,6 @@ export * from './parsers/smaps-rollup/index.js';
 export * from './parsers/csv/index.js';
 
 // Analyses: pure functions over typed records.
-export * from './analysis/index.js';
-export * from './analysis/analyzeTexts.js';
 export * from './analysis/trend/index.js';
 export * from './analysis/pairing/index.js';
 export * from './analysis/slabGrowth.js';
@@ -51,15 +49,22 @@ export * from './analysis/oomTimeline.js';
 export * from './analysis/leakSites.js';
 export * from './analysis/allocatorFrames.js';
 export * from './analysis/alerts.js';
-export * from './analysis/diagnose.js';
-export * from './analysis/compareRuns.js';
-export { runUsageTrends } from './analysis/usageTrends.js';
 
 // Reports: the data object and its renderers.
 export * from './report/schema.js';
-export * from './report/buildReport.js';
 export * from './report/markdown.js';
 export * from './report/html.js';
 export * from './report/vegaLite.js';
 export * from './report/charts.js';
 export { escapeHtml, escapeMarkdown, markdownCode, jsonForScript, visibleText } from './report/escape.js';
+
+// The pipeline: parsed artefacts -> analyses -> verdict -> Report.
+export { analyze } from './pipeline/analyze.js';
+export { analyzeTexts, parseTexts, type TextArtefact } from './pipeline/analyzeTexts.js';
+export { AnalyzeOptionsSchema, type AnalyzeOptions, type AnalysisContext, type ParsedArtefact, type StreamedResults, type UsageRole } from './pipeline/context.js';
+export { streamingConsumerFor } from './pipeline/streaming.js';
+export { FORMAT_MODULES, formatModule, parseStreamWith, type FormatModule, type StreamingConsumer } from './pipeline/formats/index.js';
+export { buildReport, rankFindings, TOOL_VERSION } from './pipeline/buildReport.js';
+export { compareRuns } from './pipeline/compareRuns.js';
+export { ComparisonSchema, ComparisonItemSchema, type Comparison, type ComparisonItem } from './analysis/comparison.js';
+export { diagnose, isLeakFinding, mergeByCulprit, culpritKey } from './pipeline/verdict.js';

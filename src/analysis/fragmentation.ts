@@ -478,16 +478,6 @@ export function analyzeFragmentation(snapshots: readonly BuddyinfoSnapshot[], op
 }
 
 /**
- * The report's `fragmentation` section: the analysis plus, when given, the checks against the
- * kernel's own extfrag files.
- * @example
- * const section = fragmentationSection(analyzeFragmentation(records), [checkKernelIndices(records, unusable, 'unusable_index')]);
- */
-export function fragmentationSection(analysis: FragmentationAnalysis, kernelChecks: readonly KernelIndexCheck[] = []): Record<string, unknown> {
-  return { ...analysis, kernelIndexChecks: [...kernelChecks] };
-}
-
-/**
  * Findings (kind `fragmentation`) for zones whose free memory went into smaller pieces.
  * @example
  * fragmentationFindings(analyzeFragmentation(records), 'buddyinfo.txt')[0].title

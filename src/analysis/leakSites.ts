@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { FindingSchema, type AllocationSite, type Evidence, type Finding } from '../core/models.js';
 import { formatBytes } from '../core/text.js';
 import type { LeakKind, LeakRecord, LeakReportRecord, LeakSummaryRecord } from '../parsers/lsan/record.js';
-import { LeakSiteSchema } from '../report/schema.js';
 import { culpritIndex } from './allocatorFrames.js';
 
 /**
@@ -12,7 +11,13 @@ import { culpritIndex } from './allocatorFrames.js';
  * Still-reachable memory is listed (kind `reachable`) but never a finding: it is not a leak.
  */
 
-export const LeakSiteEntrySchema = LeakSiteSchema.extend({
+export const LeakSiteEntrySchema = z.object({
+  site: z.string(),
+  stack: z.array(z.string()),
+  bytes: z.number(),
+  count: z.number(),
+  kind: z.enum(['definite', 'indirect', 'possible', 'reachable']),
+  source: z.string(),
   tool: z.enum(['lsan', 'valgrind']),
   pid: z.number().int().nullable(),
   /** `file:line` of the site frame when the tool printed one (`cfgleak.c:53`). */

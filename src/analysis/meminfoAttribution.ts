@@ -3,7 +3,6 @@ import type { Evidence, Finding } from '../core/models.js';
 import { FindingSchema } from '../core/models.js';
 import { formatBytes } from '../core/text.js';
 import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
-import { MeminfoComponentSchema, MeminfoSectionSchema } from '../report/schema.js';
 import { detectLeakTrend, type LeakTrendResult } from './trend/index.js';
 
 /**
@@ -76,10 +75,19 @@ const TrendFields = {
   points: z.number().int(),
 };
 
-export const MeminfoAttributionComponentSchema = MeminfoComponentSchema.extend(TrendFields);
+export const MeminfoAttributionComponentSchema = z.object({
+  field: z.string(),
+  startKb: z.number(),
+  peakKb: z.number(),
+  endKb: z.number(),
+  slopeKbPerHour: z.number().nullable(),
+  verdict: z.string(),
+  ...TrendFields,
+});
 export type MeminfoAttributionComponent = z.infer<typeof MeminfoAttributionComponentSchema>;
 
-export const MeminfoAttributionResultSchema = MeminfoSectionSchema.extend({
+export const MeminfoAttributionResultSchema = z.object({
+  source: z.string(),
   components: z.array(MeminfoAttributionComponentSchema),
   unaccounted: z
     .object({
@@ -188,6 +196,9 @@ function judge(t: number[], v: number[], name: string, minPoints: number, limit?
   };
 }
 
+/** meminfo counters that are caches: their growth is load, not a leak (reclaimed under pressure). */
+const RECLAIMABLE_FIELDS: ReadonlySet<string> = new Set(['Cached', 'Buffers', 'SReclaimable', 'KReclaimable', 'Active(file)', 'Inactive(file)', 'Mapped', 'SwapCached']);
+
 /**
  * Per-component trends of a meminfo series and the unaccounted remainder, with findings for the
  * components that leak. Partial snapshots are skipped; snapshots without time use their index.
@@ -258,6 +269,7 @@ export function meminfoAttribution(snapshots: readonly MeminfoSnapshot[], option
       source,
       score: c.pValue === null ? 0 : 1 - c.pValue,
       space: field === 'Used' ? 'unknown' : kernel ? 'kernel' : 'user',
+      ...(RECLAIMABLE_FIELDS.has(field) ? { reclaimable: true } : {}),
     });
   };
   for (const c of components) add(c.field, c);

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { FindingSchema, type Evidence, type Finding } from '../core/models.js';
 import { formatBytes } from '../core/text.js';
 import { BuddyZoneSchema, type OomReport } from '../parsers/oom/index.js';
-import { OomEventSchema } from '../report/schema.js';
 import { isAllocatorFrame, normalizeSymbol } from './allocatorFrames.js';
 
 /**
@@ -27,7 +26,14 @@ export const OomFragmentationSchema = z.object({
 });
 export type OomFragmentation = z.infer<typeof OomFragmentationSchema>;
 
-export const OomEventEntrySchema = OomEventSchema.extend({
+export const OomEventEntrySchema = z.object({
+  time: z.number().nullable(),
+  victimPid: z.number().nullable(),
+  victimComm: z.string().nullable(),
+  anonRssKb: z.number().nullable(),
+  constraint: z.string().nullable(),
+  order: z.number().nullable(),
+  source: z.string(),
   kind: z.enum(['oom-kill', 'alloc-failure', 'show-mem', 'lmkd-kill', 'lowmemorykiller-kill']),
   timeKind: z.enum(['boot', 'wall', 'wall-no-year']).nullable(),
   line: z.number().int(),

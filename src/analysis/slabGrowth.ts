@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { FindingSchema, type Evidence, type Finding } from '../core/models.js';
 import { formatBytes } from '../core/text.js';
 import type { SlabinfoSnapshot } from '../parsers/slabinfo/index.js';
-import { SlabGrowthEntrySchema } from '../report/schema.js';
 import { detectLeakTrend, mannKendall, senSlope, type LeakTrendResult } from './trend/index.js';
 
 /**
@@ -57,7 +56,16 @@ export const SlabGrowthOptionsSchema = z.object({
 });
 export type SlabGrowthOptions = z.infer<typeof SlabGrowthOptionsSchema>;
 
-export const SlabGrowthResultEntrySchema = SlabGrowthEntrySchema.extend({
+export const SlabGrowthResultEntrySchema = z.object({
+  cache: z.string(),
+  reclaimable: z.boolean(),
+  startBytes: z.number(),
+  peakBytes: z.number(),
+  endBytes: z.number(),
+  objectsDelta: z.number(),
+  slopeBytesPerHour: z.number().nullable(),
+  verdict: z.string(),
+  source: z.string(),
   rank: z.number().int().positive(),
   objsize: z.number(),
   startObjects: z.number(),

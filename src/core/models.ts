@@ -50,12 +50,88 @@ export const EvidenceSchema = z.object({
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
-export const FindingSeveritySchema = z.enum(['critical', 'warning', 'info']);
+/** Severities, most severe first: the order is the rank. */
+export const FINDING_SEVERITIES = ['critical', 'warning', 'info'] as const;
+export const FindingSeveritySchema = z.enum(FINDING_SEVERITIES);
 export type FindingSeverity = z.infer<typeof FindingSeveritySchema>;
 
+/** 0 for the most severe. */
+export function severityRank(severity: FindingSeverity): number {
+  return FINDING_SEVERITIES.indexOf(severity);
+}
+
+/** Sorts most severe first. */
+export function compareSeverity(a: FindingSeverity, b: FindingSeverity): number {
+  return severityRank(a) - severityRank(b);
+}
+
+/** The more severe of two severities. */
+export function worseSeverity(a: FindingSeverity, b: FindingSeverity): FindingSeverity {
+  return severityRank(a) <= severityRank(b) ? a : b;
+}
+
+/** What a finding says, declared once: analyses emit these, the verdict and renderers read them. */
+export const FINDING_KINDS = [
+  /** Trace pairing: a call site whose allocations stay outstanding and grow. */
+  'allocation-site-leak',
+  /** A slab cache that grows (slabinfo, slabtop). */
+  'slab-cache-growth',
+  /** kmemleak unreferenced objects clustered by backtrace. */
+  'kmemleak-cluster',
+  /** A stack whose outstanding bytes grow over repeated reports (bcc memleak, bpftrace). */
+  'stack-growth',
+  /** A sanitizer or valgrind leak record. */
+  'leak-site',
+  /** A usage series the trend engine judged. */
+  'usage-trend',
+  /** A meminfo counter's growth. */
+  'meminfo-growth',
+  /** MemTotal minus every accounted counter grows: memory taken outside the counters. */
+  'unaccounted-memory-growth',
+  /** Free memory cut into small blocks. */
+  'fragmentation',
+  /** The OOM killer or lmkd killed a process. */
+  'oom-kill',
+  /** The trace's ring buffer lost events. */
+  'trace-lost-events',
+  /** Kernel-side and user-side growth in the same capture. */
+  'kernel-user-link',
+] as const;
+export const FindingKindSchema = z.enum(FINDING_KINDS);
+export type FindingKind = z.infer<typeof FindingKindSchema>;
+
+/** Kinds that say memory is leaking (when graded warning or worse). */
+export const LEAK_FINDING_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
+  'allocation-site-leak',
+  'slab-cache-growth',
+  'kmemleak-cluster',
+  'stack-growth',
+  'leak-site',
+  'usage-trend',
+  'meminfo-growth',
+  'unaccounted-memory-growth',
+]);
+
+/** Kinds that name a culprit (a function or a cache), as opposed to a usage counter. */
+export const CULPRIT_FINDING_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(['allocation-site-leak', 'kmemleak-cluster', 'stack-growth', 'leak-site', 'slab-cache-growth']);
+
+/** The bundle's answer, declared once (the verdict and the leak-or-fragmentation classification). */
+export const VERDICT_KINDS = ['leak', 'fragmentation', 'leak-and-fragmentation', 'no-leak', 'inconclusive'] as const;
+export const VerdictKindSchema = z.enum(VERDICT_KINDS);
+export type VerdictKind = z.infer<typeof VerdictKindSchema>;
+
+/** What a usage series measures, for the verdict's "where does it live" question. */
+export const UsageRoleSchema = z.enum(['user', 'kernel', 'total', 'other']);
+export type UsageRole = z.infer<typeof UsageRoleSchema>;
+
+/** Where memory lives. */
+export const MemorySpaceSchema = z.enum(['kernel', 'user', 'unknown']);
+export type MemorySpace = z.infer<typeof MemorySpaceSchema>;
+
 export const FindingSchema = z.object({
-  /** A stable kind, e.g. `allocation-site-leak`, `slab-cache-growth`, `usage-trend`, `fragmentation`. */
-  kind: z.string(),
+  kind: FindingKindSchema,
+  /** Other tools' findings of the same culprit merged into this one (the verdict's mergeByCulprit). */
+  confirmedBy: z.array(FindingKindSchema).optional(),
   severity: FindingSeveritySchema,
   title: z.string(),
   evidence: z.array(EvidenceSchema),
@@ -64,9 +140,11 @@ export const FindingSchema = z.object({
   /** Higher ranks first; findings are sorted by severity, then score. */
   score: z.number().optional(),
   /** Where the memory lives: kernel or user space. */
-  space: z.enum(['kernel', 'user', 'unknown']).optional(),
+  space: MemorySpaceSchema.optional(),
   /** The culprit (a function or cache) when one is named: joins findings across tools. */
   culprit: z.string().optional(),
+  /** The growth is a cache the kernel reclaims under pressure (page cache, reclaimable slab): load, not a leak. */
+  reclaimable: z.boolean().optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 

@@ -2,13 +2,10 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { isInputError } from '../core/errors.js';
 import type { FormatId } from '../core/parser.js';
-import { analyze, type AnalyzeOptions, type ParsedArtefact } from '../analysis/index.js';
-import { streamingConsumerFor } from '../analysis/streaming.js';
+import { analyze } from '../pipeline/analyze.js';
+import type { AnalyzeOptions, ParsedArtefact } from '../pipeline/context.js';
+import { formatModule, parseStreamWith } from '../pipeline/formats/index.js';
 import { chooseFormat } from '../parsers/auto.js';
-import { parserFor } from '../parsers/registry.js';
-import { parseAsync } from '../core/parser.js';
-import { ftraceParser, traceCmdParser } from '../parsers/tracecmd/index.js';
-import { parseTraceBytesAsync } from '../parsers/tracecmd/fast.js';
 import { nodeDecodeAscii } from './fastDecode.js';
 import type { Report } from '../report/schema.js';
 import { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget } from './files.js';
@@ -127,16 +124,12 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     const parserOptions: Record<string, unknown> = {};
     if (options.intervalSeconds) parserOptions.intervalSeconds = options.intervalSeconds;
     if (sidecar) parserOptions.timestamps = parseTimestampsSidecar(await readFile(sidecar, 'utf8'));
-    // Formats whose records are consumed while streaming (traces) never hold all records.
+    // Formats whose records are consumed while streaming (traces, long series) never hold all records.
     const { format, detection } = chooseFormat(head, { path: file, format: options.format });
-    const consumer = streamingConsumerFor(format, file, options);
+    const module = formatModule(format);
+    const consumer = module.streaming?.(file, options);
     const chunks = options.onProgress ? counting(readChunks(file, kind), (n) => options.onProgress!(file, n, bytes)) : readChunks(file, kind);
-    const parseOptions = { ...parserOptions, source: file, onRecord: consumer?.onRecord };
-    // Traces take the byte-level fast path (same ParseResult as parseAsync, tested equal).
-    const result =
-      format === 'trace-cmd' || format === 'ftrace'
-        ? await parseTraceBytesAsync(format === 'ftrace' ? ftraceParser : traceCmdParser, chunks, { ...parseOptions, decodeAscii: nodeDecodeAscii })
-        : await parseAsync(parserFor(format)!, chunks, parseOptions);
+    const result = await parseStreamWith(module, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord }, { decodeAscii: nodeDecodeAscii });
     return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };
   } catch (e) {
     if (isInputError(e)) return { path: file, format: null, bytes, error: { code: e.code, message: e.message } };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ParsedArtefact } from '../analysis/analyze.js';
+import type { ParsedArtefact } from '../pipeline/context.js';
 import type { ParseTask, WorkerParseOptions } from './analyzePaths.js';
 
 /**

@@ -1,34 +1,46 @@
 import { z } from 'zod';
 import { DiagnosticSummarySchema } from '../core/diagnostics.js';
-import { EvidenceSchema, FindingSchema, FindingSeveritySchema } from '../core/models.js';
+import { AllocationSiteSchema, EvidenceSchema, FindingSchema, FindingSeveritySchema, VerdictKindSchema } from '../core/models.js';
 import { FormatIdSchema, ParseStatsSchema } from '../core/parser.js';
+import { KmemleakClusterResultSchema } from '../analysis/clusterKmemleak.js';
+import { FragmentationAnalysisSchema, KernelIndexCheckSchema } from '../analysis/fragmentation.js';
+import { MemoryGrowthClassificationSchema } from '../analysis/classifyMemoryGrowth.js';
+import { LeakSiteEntrySchema } from '../analysis/leakSites.js';
+import { MeminfoAttributionResultSchema } from '../analysis/meminfoAttribution.js';
+import { OomEventEntrySchema } from '../analysis/oomTimeline.js';
+import { PairedSiteSchema } from '../analysis/pairing/index.js';
+import { SlabGrowthResultEntrySchema } from '../analysis/slabGrowth.js';
+import { StackGrowthEntrySchema } from '../analysis/stackGrowth.js';
+import { TrendEntrySchema } from '../analysis/trend/toReport.js';
+import { ComparisonSchema } from '../analysis/comparison.js';
 
 /**
  * The JSON report: the one data object every renderer (Markdown, JSON, HTML, Vega-Lite) reads.
+ * Composed from the analyses' own result schemas: a section holds exactly what its analysis
+ * produces, and a report that parses changes nothing (test/report/schema.test.ts checks every
+ * real capture's report round-trips unchanged), so a renderer cannot read a field nobody writes.
  * Sections are filled by the analyses that apply; an absent input leaves its section empty.
- * Objects are loose (`z.looseObject`): analyses may add fields, never drop the named ones.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-export const VerdictKindSchema = z.enum(['leak', 'fragmentation', 'leak-and-fragmentation', 'no-leak', 'inconclusive']);
-export type VerdictKind = z.infer<typeof VerdictKindSchema>;
-
-export const ArtefactSchema = z.looseObject({
+export const ArtefactSchema = z.strictObject({
   path: z.string(),
   format: FormatIdSchema.nullable(),
   /** How the format was chosen: detection (with confidence) or forced with --format. */
-  detection: z
-    .object({ method: z.enum(['sniff', 'forced']), confidence: z.number(), reason: z.string() })
-    .optional(),
+  detection: z.strictObject({ method: z.enum(['sniff', 'forced']), confidence: z.number(), reason: z.string() }).optional(),
   records: z.number().int().nonnegative(),
   diagnostics: DiagnosticSummarySchema,
   stats: ParseStatsSchema.optional(),
   bytes: z.number().int().nonnegative().optional(),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  /** For a timestamps sidecar, the series file it stamps. */
+  sidecarOf: z.string().optional(),
+  /** Why the file was listed but not parsed (e.g. `documentation`). */
+  skipped: z.string().optional(),
 });
 export type Artefact = z.infer<typeof ArtefactSchema>;
 
-export const VerdictSchema = z.looseObject({
+export const VerdictSchema = z.strictObject({
   kind: VerdictKindSchema,
   severity: FindingSeveritySchema,
   summary: z.string(),
@@ -38,10 +50,13 @@ export const VerdictSchema = z.looseObject({
   /** Where the growth lives. */
   space: z.enum(['kernel', 'user', 'both', 'unknown']).optional(),
   evidence: z.array(EvidenceSchema).optional(),
+  /** What to capture next when the data cannot tell (commands). */
+  suggestedCaptures: z.array(z.string()).optional(),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
-export const ReportSeriesSchema = z.looseObject({
+/** A chartable series. */
+export const ReportSeriesSchema = z.strictObject({
   source: z.string(),
   name: z.string(),
   unit: z.string(),
@@ -50,104 +65,34 @@ export const ReportSeriesSchema = z.looseObject({
   v: z.array(z.number()),
   timeAssumed: z.boolean().optional(),
 });
+export type ReportSeries = z.infer<typeof ReportSeriesSchema>;
 
-export const TrendVerdictSchema = z.enum(['leak', 'no-leak', 'plateau', 'step', 'insufficient-data']);
+/** A trace pairing site; `flagged` when pairing judged it a leak. */
+export const TraceSiteEntrySchema = PairedSiteSchema.extend({ flagged: z.boolean() });
+/** Every other tool's culprit in the shared allocation-site model. */
+export const ToolSiteEntrySchema = AllocationSiteSchema.extend({ growthBytesPerSecond: z.number().nullable() });
+/** One table of allocation sites across tools (trace pairing, kmemleak, memleak, bpftrace, LSan, valgrind). */
+export const AllocationSiteEntrySchema = z.union([TraceSiteEntrySchema, ToolSiteEntrySchema]);
+export type AllocationSiteEntry = z.infer<typeof AllocationSiteEntrySchema>;
 
-export const TrendEntrySchema = z.looseObject({
-  source: z.string(),
-  series: z.string(),
-  verdict: TrendVerdictSchema,
-  slopePerHour: z.number().nullable(),
-  ci95: z.tuple([z.number(), z.number()]).nullable(),
-  pValue: z.number().nullable(),
-  unit: z.string(),
-  /** Detected cycle period in seconds, null when the series does not oscillate. */
-  period: z.number().nullable(),
-  /** Time (same axis as the series) the leak started, null when not found. */
-  onset: z.number().nullable(),
-  timeToLimitSeconds: z.number().nullable(),
+export { TrendEntrySchema };
+export const SlabGrowthEntrySchema = SlabGrowthResultEntrySchema;
+export const MeminfoSectionSchema = MeminfoAttributionResultSchema.omit({ findings: true });
+export const KmemleakClusterSchema = KmemleakClusterResultSchema;
+export const StackGrowthSchema = StackGrowthEntrySchema;
+export const OomEventSchema = OomEventEntrySchema;
+export const LeakSiteSchema = LeakSiteEntrySchema;
+
+/** buddyinfo analyses and, per capture folder, the leak-or-fragmentation classification. */
+export const FragmentationSectionSchema = z.strictObject({
+  analyses: z.array(FragmentationAnalysisSchema.extend({ source: z.string(), kernelIndexChecks: z.array(KernelIndexCheckSchema.extend({ source: z.string() })) })),
+  classifications: z.array(MemoryGrowthClassificationSchema.extend({ group: z.string() })),
 });
+export type FragmentationSection = z.infer<typeof FragmentationSectionSchema>;
 
-export const AllocationSiteEntrySchema = z.looseObject({
-  site: z.string(),
-  comm: z.string().nullable().optional(),
-  stack: z.array(z.string()),
-  outstandingCount: z.number(),
-  outstandingBytes: z.number(),
-  allocs: z.number().nullable().optional(),
-  frees: z.number().nullable().optional(),
-  growthBytesPerSecond: z.number().nullable(),
-  source: z.string(),
-});
-
-export const SlabGrowthEntrySchema = z.looseObject({
-  cache: z.string(),
-  reclaimable: z.boolean(),
-  startBytes: z.number(),
-  peakBytes: z.number(),
-  endBytes: z.number(),
-  objectsDelta: z.number(),
-  slopeBytesPerHour: z.number().nullable(),
-  verdict: z.string(),
-  source: z.string(),
-});
-
-export const MeminfoComponentSchema = z.looseObject({
-  field: z.string(),
-  startKb: z.number(),
-  peakKb: z.number(),
-  endKb: z.number(),
-  slopeKbPerHour: z.number().nullable(),
-  verdict: z.string(),
-});
-
-export const MeminfoSectionSchema = z.looseObject({
-  source: z.string(),
-  components: z.array(MeminfoComponentSchema),
-  /** MemTotal minus every counter that accounts for memory: where buddy-direct drivers show up. */
-  unaccounted: z.looseObject({ startKb: z.number(), endKb: z.number(), slopeKbPerHour: z.number().nullable(), verdict: z.string() }).nullable(),
-});
-
-export const KmemleakClusterSchema = z.looseObject({
-  culprit: z.string(),
-  count: z.number(),
-  bytes: z.number(),
-  backtrace: z.array(z.string()),
-  comms: z.array(z.string()),
-  contentPreview: z.string().nullable(),
-  source: z.string(),
-});
-
-export const StackGrowthSchema = z.looseObject({
-  stack: z.array(z.string()),
-  firstBytes: z.number(),
-  lastBytes: z.number(),
-  growthBytesPerSecond: z.number().nullable(),
-  source: z.string(),
-});
-
-export const OomEventSchema = z.looseObject({
-  time: z.number().nullable(),
-  victimPid: z.number().nullable(),
-  victimComm: z.string().nullable(),
-  anonRssKb: z.number().nullable(),
-  constraint: z.string().nullable(),
-  order: z.number().nullable(),
-  source: z.string(),
-});
-
-export const LeakSiteSchema = z.looseObject({
-  site: z.string(),
-  stack: z.array(z.string()),
-  bytes: z.number(),
-  count: z.number(),
-  kind: z.enum(['definite', 'indirect', 'possible', 'reachable']),
-  source: z.string(),
-});
-
-export const ReportSchema = z.looseObject({
+export const ReportSchema = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
-  tool: z.object({ name: z.literal('memforensics'), version: z.string() }),
+  tool: z.strictObject({ name: z.literal('memforensics'), version: z.string() }),
   artefacts: z.array(ArtefactSchema),
   verdict: VerdictSchema,
   findings: z.array(FindingSchema),
@@ -161,8 +106,14 @@ export const ReportSchema = z.looseObject({
   oomEvents: z.array(OomEventSchema),
   leakSites: z.array(LeakSiteSchema),
   /** Fragmentation analysis (buddyinfo & co.), null without buddy data. */
-  fragmentation: z.looseObject({}).nullable(),
+  fragmentation: FragmentationSectionSchema.nullable(),
   /** Before/after comparison, null unless --baseline was given. */
-  comparison: z.looseObject({}).nullable(),
+  comparison: ComparisonSchema.nullable(),
 });
 export type Report = z.infer<typeof ReportSchema>;
+
+/** The report's analysis sections: what the format modules and the verdict fill. */
+export type ReportSections = Pick<
+  Report,
+  'series' | 'trends' | 'allocationSites' | 'slabGrowth' | 'meminfo' | 'kmemleakClusters' | 'stackGrowth' | 'oomEvents' | 'leakSites' | 'fragmentation' | 'comparison'
+>;

@@ -10,7 +10,6 @@ import {
   fragmentationFindings,
   fragmentationIndex,
   fragmentationIndices,
-  fragmentationSection,
   splitCapacityLoss,
   unusableFreeIndex,
 } from '../../src/analysis/fragmentation.js';
@@ -154,8 +153,9 @@ describe('analyzeFragmentation on D5 (hold, kill, idle)', () => {
     expect(findings).toHaveLength(1);
     expect(FindingSchema.parse(findings[0])).toBeTruthy();
     expect(findings[0]).toMatchObject({ kind: 'fragmentation', culprit: 'node0/Normal', space: 'kernel' });
-    const section = fragmentationSection(a, [checkKernelIndices(buddy(), parseExtfragIndex(sample(`${D5}extfrag_index.txt`)).records, 'extfrag_index')]);
-    expect(ReportSchema.shape.fragmentation.parse(section)).toBeTruthy();
+    const check = checkKernelIndices(buddy(), parseExtfragIndex(sample(`${D5}extfrag_index.txt`)).records, 'extfrag_index');
+    const section = { analyses: [{ ...a, source: 'buddyinfo.txt', kernelIndexChecks: [{ source: 'extfrag_index.txt', ...check }] }], classifications: [] };
+    expect(ReportSchema.shape.fragmentation.parse(section)).toEqual(section);
     expect(JSON.parse(JSON.stringify(section))).toEqual(section);
     expect(z.t).toHaveLength(71);
     expect(z.freeBlocks).toHaveLength(11);

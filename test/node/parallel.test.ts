@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePaths } from '../../src/node/analyzePaths.js';
-import { analyze } from '../../src/analysis/index.js';
+import { analyze } from '../../src/pipeline/analyze.js';
 import { SAMPLES } from '../helpers/samples.js';
 import path from 'node:path';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTraceCmdStat, traceCmdStatParser } from '../../src/parsers/tracecmd-stat/index.js';
-import { analyzeTexts } from '../../src/analysis/analyzeTexts.js';
+import { analyzeTexts } from '../../src/pipeline/analyzeTexts.js';
 import { expectChunkingInvariant, expectLinesAccounted, fuzzParser, seriousDiagnostics } from '../helpers/contract.js';
 import { sample } from '../helpers/samples.js';
 

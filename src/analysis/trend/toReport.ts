@@ -1,12 +1,20 @@
-import type { z } from 'zod';
-import type { Finding } from '../../core/models.js';
-import type { TrendEntrySchema } from '../../report/schema.js';
-import type { LeakTrendResult } from './detectLeakTrend.js';
+import { z } from 'zod';
+import { UsageRoleSchema, type Finding } from '../../core/models.js';
+import { LeakTrendResultSchema, type LeakTrendResult } from './detectLeakTrend.js';
 import { formatBytes, formatDuration } from '../../core/text.js';
 import { gradeLeak, type AlertThresholds } from '../alerts.js';
 
-/** A report `trends` entry (src/report/schema.ts TrendEntrySchema) plus the chart fields. */
-export type TrendEntry = z.infer<typeof TrendEntrySchema> & LeakTrendResult;
+/** A report `trends` entry: the trend engine's result for one series, named and placed. */
+export const TrendEntrySchema = LeakTrendResultSchema.extend({
+  source: z.string(),
+  series: z.string(),
+  unit: z.string(),
+  /** What the series measures, set by the pipeline. */
+  role: UsageRoleSchema.optional(),
+  /** The time axis was built from an assumed sampling interval. */
+  timeAssumed: z.boolean().optional(),
+});
+export type TrendEntry = z.infer<typeof TrendEntrySchema>;
 
 /**
  * Builds the report's `trends` entry for one analysed series: the named fields of

@@ -2,8 +2,8 @@ import { isInputError } from '../core/errors.js';
 import type { FormatId } from '../core/parser.js';
 import { parseArtefactText } from '../parsers/auto.js';
 import type { Report } from '../report/schema.js';
-import type { AnalyzeOptions, ParsedArtefact } from './analyze.js';
-import { analyze } from './index.js';
+import type { AnalyzeOptions, ParsedArtefact } from './context.js';
+import { analyze } from './analyze.js';
 
 export interface TextArtefact {
   path: string;

@@ -1,5 +1,5 @@
-import type { AnalysisContext } from './analyze.js';
-import { detectLeakTrend, toTrendEntry, toTrendFinding } from './trend/index.js';
+import type { AnalysisContext } from './context.js';
+import { detectLeakTrend, toTrendEntry, toTrendFinding } from '../analysis/trend/index.js';
 
 import { bytesPerUnit } from '../core/text.js';
 

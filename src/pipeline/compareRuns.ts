@@ -1,30 +1,5 @@
-import { z } from 'zod';
 import type { Report } from '../report/schema.js';
-
-export const ComparisonItemSchema = z.object({
-  /** Which section the item comes from. */
-  section: z.enum(['allocationSites', 'kmemleakClusters', 'stackGrowth', 'leakSites', 'slabGrowth', 'trends']),
-  key: z.string(),
-  status: z.enum(['gone', 'remains', 'new']),
-  before: z.number().nullable(),
-  after: z.number().nullable(),
-  /** What the numbers are (outstanding bytes, bytes per hour, ...). */
-  measure: z.string(),
-});
-export type ComparisonItem = z.infer<typeof ComparisonItemSchema>;
-
-export const ComparisonSchema = z.object({
-  beforeVerdict: z.string(),
-  afterVerdict: z.string(),
-  items: z.array(ComparisonItemSchema),
-  gone: z.number().int(),
-  remains: z.number().int(),
-  new: z.number().int(),
-  /** True when what leaked before no longer leaks after and nothing new leaks; null when nothing leaked before. */
-  fixHolds: z.boolean().nullable(),
-  summary: z.string(),
-});
-export type Comparison = z.infer<typeof ComparisonSchema>;
+import type { Comparison, ComparisonItem } from '../analysis/comparison.js';
 
 interface Keyed {
   key: string;
@@ -37,7 +12,7 @@ function keyedSections(r: Report): Record<ComparisonItem['section'], { measure: 
     allocationSites: {
       measure: 'outstanding bytes',
       // Other tools' sites are compared in their own sections (stackGrowth, leakSites, kmemleakClusters).
-      items: r.allocationSites.filter((s) => s.tool === undefined || s.tool === 'trace-cmd').map((s) => ({ key: `${s.site}${s.comm ? ` (${s.comm})` : ''}`, value: s.outstandingBytes, leaking: s.outstandingBytes > 0 && (s.flagged === true || (s.growthBytesPerSecond ?? 0) > 0) })),
+      items: r.allocationSites.filter((s) => 'flagged' in s).map((s) => ({ key: `${s.site}${s.comm ? ` (${s.comm})` : ''}`, value: s.outstandingBytes, leaking: s.outstandingBytes > 0 && (s.flagged || (s.growthBytesPerSecond ?? 0) > 0) })),
     },
     kmemleakClusters: {
       measure: 'bytes',
@@ -45,7 +20,7 @@ function keyedSections(r: Report): Record<ComparisonItem['section'], { measure: 
     },
     stackGrowth: {
       measure: 'growth bytes/s',
-      items: r.stackGrowth.map((s) => ({ key: s.stack.slice(0, 3).join(' <- '), value: s.growthBytesPerSecond ?? 0, leaking: (s.growthBytesPerSecond ?? 0) > 0 && s.verdict !== 'no-leak' && s.verdict !== 'bounded' })),
+      items: r.stackGrowth.map((s) => ({ key: s.stack.slice(0, 3).join(' <- '), value: s.growthBytesPerSecond ?? 0, leaking: (s.growthBytesPerSecond ?? 0) > 0 && s.verdict !== 'bounded' })),
     },
     leakSites: {
       measure: 'bytes',

@@ -1,12 +1,13 @@
-import type { Evidence, Finding, FindingSeverity } from '../core/models.js';
+import { CULPRIT_FINDING_KINDS, LEAK_FINDING_KINDS, compareSeverity, worseSeverity, type Evidence, type Finding, type FindingSeverity, type VerdictKind } from '../core/models.js';
 import { formatDuration } from '../core/text.js';
 import type { BuddyinfoSnapshot, ExtfragSnapshot, PagetypeinfoSnapshot } from '../parsers/buddyinfo/index.js';
 import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
-import type { Verdict, VerdictKind } from '../report/schema.js';
-import type { AnalysisContext, ParsedArtefact } from './analyze.js';
-import { classifyMemoryGrowth, type MemoryGrowthClassification } from './classifyMemoryGrowth.js';
-import { checkKernelIndices } from './fragmentation.js';
-import { gradeCulprit } from './alerts.js';
+import type { Verdict } from '../report/schema.js';
+import { recordsOf, type AnalysisContext, type ParsedArtefact } from './context.js';
+import { formatModule } from './formats/index.js';
+import { classifyMemoryGrowth, type MemoryGrowthClassification } from '../analysis/classifyMemoryGrowth.js';
+import { checkKernelIndices } from '../analysis/fragmentation.js';
+import { gradeCulprit } from '../analysis/alerts.js';
 import { bytesPerUnit } from '../core/text.js';
 
 /**
@@ -18,31 +19,14 @@ import { bytesPerUnit } from '../core/text.js';
  * 4. link kernel-side and user-side findings captured together.
  */
 
-/** Finding kinds that say memory is leaking (when graded warning or worse). */
-const LEAK_KINDS = new Set([
-  'allocation-site-leak',
-  'slab-cache-growth',
-  'kmemleak-cluster',
-  'stack-growth',
-  'leak-site',
-  'usage-trend',
-  'meminfo-growth',
-  'unaccounted-memory-growth',
-]);
-/** Kinds that name a culprit (a function or a cache), as opposed to a usage counter. */
-const CULPRIT_KINDS = new Set(['allocation-site-leak', 'kmemleak-cluster', 'stack-growth', 'leak-site', 'slab-cache-growth']);
-
-const RANK: Record<FindingSeverity, number> = { critical: 0, warning: 1, info: 2 };
-
-/** meminfo counters that are caches: their growth is load, not a leak (reclaimed under pressure). */
-const CACHE_FIELDS = ['Cached', 'Buffers', 'SReclaimable', 'KReclaimable', 'Active(file)', 'Inactive(file)', 'Mapped', 'SwapCached'];
-
+/** Growth the kernel reclaims under pressure is load, not a leak. */
 function isCacheGrowth(f: Finding): boolean {
-  return f.kind === 'meminfo-growth' && CACHE_FIELDS.some((c) => f.title.includes(` ${c} `));
+  return f.reclaimable === true;
 }
 
+/** A finding that says memory is leaking: a leak kind, graded warning or worse, not a cache. */
 export function isLeakFinding(f: Finding): boolean {
-  return f.kind.split('+').some((k) => LEAK_KINDS.has(k)) && f.severity !== 'info' && !isCacheGrowth(f);
+  return LEAK_FINDING_KINDS.has(f.kind) && f.severity !== 'info' && !isCacheGrowth(f);
 }
 
 function folderOf(p: string): string {
@@ -70,7 +54,7 @@ export function mergeByCulprit(findings: readonly Finding[]): Finding[] {
   const out: Finding[] = [];
   const byKey = new Map<string, Finding>();
   for (const f of findings) {
-    if (!f.culprit || !CULPRIT_KINDS.has(f.kind) || f.severity === 'info') {
+    if (!f.culprit || !CULPRIT_FINDING_KINDS.has(f.kind) || f.severity === 'info') {
       out.push(f);
       continue;
     }
@@ -84,40 +68,37 @@ export function mergeByCulprit(findings: readonly Finding[]): Finding[] {
       continue;
     }
     seen.evidence.push(...f.evidence);
-    if (RANK[f.severity] < RANK[seen.severity]) seen.severity = f.severity;
+    seen.severity = worseSeverity(seen.severity, f.severity);
     seen.score = Math.max(seen.score ?? 0, f.score ?? 0) + 10;
     seen.source = [...new Set([...seen.source.split(', '), f.source])].join(', ');
-    const kinds = seen.kind.split('+');
-    if (!kinds.includes(f.kind)) {
-      seen.kind = [...kinds, f.kind].join('+');
+    if (f.kind !== seen.kind && !seen.confirmedBy?.includes(f.kind)) {
+      seen.confirmedBy = [...(seen.confirmedBy ?? []), f.kind];
       seen.title = `${seen.title} (confirmed by ${f.kind.replace(/-/g, ' ')})`;
     }
   }
   return out;
 }
 
-interface GroupData {
-  folder: string;
-  buddyinfo?: { path: string; records: BuddyinfoSnapshot[] };
-  meminfo?: { path: string; records: MeminfoSnapshot[] };
-  pagetypeinfo?: { path: string; records: PagetypeinfoSnapshot[] };
-  unusable?: { path: string; records: ExtfragSnapshot[] };
-  extfragIndex?: { path: string; records: ExtfragSnapshot[] };
-}
+type ClassifierInputs = {
+  buddyinfo: BuddyinfoSnapshot;
+  meminfo: MeminfoSnapshot;
+  pagetypeinfo: PagetypeinfoSnapshot;
+  extfragUnusable: ExtfragSnapshot;
+  extfragIndex: ExtfragSnapshot;
+};
+
+/** One capture folder's inputs to the leak-or-fragmentation classification: the first artefact of each part. */
+type GroupData = { folder: string } & { [K in keyof ClassifierInputs]?: { path: string; records: ClassifierInputs[K][] } };
 
 function groupsOf(artefacts: readonly ParsedArtefact[]): GroupData[] {
   const groups = new Map<string, GroupData>();
   for (const a of artefacts) {
     if (!a.result || !a.format) continue;
+    const part = formatModule(a.format).classifierInput;
+    if (!part) continue;
     const folder = folderOf(a.path);
     const g = groups.get(folder) ?? { folder };
-    const entry = { path: a.path, records: ((a.streamed?.snapshots as unknown[] | undefined) ?? a.result.records) as never[] };
-    if (a.format === 'buddyinfo') g.buddyinfo ??= entry;
-    else if (a.format === 'meminfo') g.meminfo ??= entry;
-    else if (a.format === 'pagetypeinfo') g.pagetypeinfo ??= entry;
-    else if (a.format === 'extfrag-unusable') g.unusable ??= entry;
-    else if (a.format === 'extfrag-index') g.extfragIndex ??= entry;
-    else continue;
+    g[part] ??= { path: a.path, records: recordsOf<never>(a) };
     groups.set(folder, g);
   }
   return [...groups.values()];
@@ -126,7 +107,7 @@ function groupsOf(artefacts: readonly ParsedArtefact[]): GroupData[] {
 /** Runs classifyMemoryGrowth per capture folder and checks computed indices against the kernel's files. */
 function classify(ctx: AnalysisContext, artefacts: readonly ParsedArtefact[]): (MemoryGrowthClassification & { group: string })[] {
   const out: (MemoryGrowthClassification & { group: string })[] = [];
-  const frag = (ctx.sections.fragmentation ?? { analyses: [] }) as { analyses: Record<string, unknown>[] };
+  const frag = ctx.sections.fragmentation ?? { analyses: [], classifications: [] };
   for (const g of groupsOf(artefacts)) {
     if (!g.buddyinfo && !g.meminfo) continue;
     const inGroup = (source: string) => folderOf(source) === g.folder;
@@ -153,7 +134,7 @@ function classify(ctx: AnalysisContext, artefacts: readonly ParsedArtefact[]): (
     out.push({ group: g.folder, ...c });
     if (g.buddyinfo) {
       const checks = [
-        ...(g.unusable ? [{ source: g.unusable.path, ...checkKernelIndices(g.buddyinfo.records, g.unusable.records, 'unusable_index') }] : []),
+        ...(g.extfragUnusable ? [{ source: g.extfragUnusable.path, ...checkKernelIndices(g.buddyinfo.records, g.extfragUnusable.records, 'unusable_index') }] : []),
         ...(g.extfragIndex ? [{ source: g.extfragIndex.path, ...checkKernelIndices(g.buddyinfo.records, g.extfragIndex.records, 'extfrag_index') }] : []),
       ];
       const entry = frag.analyses.find((a) => a.source === g.buddyinfo!.path);
@@ -221,7 +202,7 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
   // Growth that an analysis confirmed stays a leak even when the alert rules grade it info (slow).
   const confirmedBeforeGrading = ctx.findings.filter(isLeakFinding);
   const graded = ctx.findings.map((f) =>
-    CULPRIT_KINDS.has(f.kind) && f.severity !== 'info'
+    CULPRIT_FINDING_KINDS.has(f.kind) && f.severity !== 'info'
       ? { ...f, severity: gradeCulprit(f.evidence[0]?.values, limitBytes, ctx.options.alertThresholds) }
       : isCacheGrowth(f)
         ? { ...f, severity: 'info' as const }
@@ -232,8 +213,8 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
   if (link) merged.push(link);
   ctx.findings.splice(0, ctx.findings.length, ...merged);
 
-  const leaks = merged.filter(isLeakFinding).sort((a, b) => RANK[a.severity] - RANK[b.severity] || magnitude(b) - magnitude(a));
-  const culprits = leaks.filter((f) => CULPRIT_KINDS.has(f.kind.split('+')[0]));
+  const leaks = merged.filter(isLeakFinding).sort((a, b) => compareSeverity(a.severity, b.severity) || magnitude(b) - magnitude(a));
+  const culprits = leaks.filter((f) => CULPRIT_FINDING_KINDS.has(f.kind));
   const fragClass = classifications.filter((c) => c.kind === 'fragmentation' || c.kind === 'leak-and-fragmentation');
   const fragFindings = merged.filter((f) => f.kind === 'fragmentation' && f.severity !== 'info');
   const oomFrag = ctx.sections.oomEvents.filter((e) => (e.fragmentation as { fragmented?: boolean } | undefined)?.fragmented === true);
@@ -265,7 +246,7 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
         : 'info'
       : leaks.length === 0 && fragFindings.length === 0 && !fragmented
         ? 'info'
-        : [...leaks, ...fragFindings].reduce<FindingSeverity>((s, f) => (RANK[f.severity] < RANK[s] ? f.severity : s), 'warning');
+        : [...leaks, ...fragFindings].reduce<FindingSeverity>((s, f) => worseSeverity(s, f.severity), 'warning');
 
   const leakTrends = ctx.sections.trends.filter((t) => t.verdict === 'leak' && t.timeToLimitSeconds !== null);
   const timeToLimitSeconds = leakTrends.length > 0 ? Math.min(...leakTrends.map((t) => t.timeToLimitSeconds as number)) : null;
@@ -275,10 +256,11 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
   for (const f of [...culprits.slice(0, 3), ...leaks.filter((f) => !culprits.includes(f)).slice(0, 2), ...fragFindings.slice(0, 2)]) {
     evidence.push(...f.evidence.slice(0, 2));
   }
-  for (const c of fragClass.slice(0, 1)) evidence.push(...c.evidenceFor.slice(0, 2));
+  // A classification's evidence without its weighing (about, weight): the verdict cites it.
+  for (const c of fragClass.slice(0, 1)) evidence.push(...c.evidenceFor.slice(0, 2).map(({ about: _about, weight: _weight, ...e }) => e));
 
   // Independent tools that agree raise confidence; a classification brings its own.
-  const tools = new Set(leaks.map((f) => f.kind.split('+')[0]));
+  const tools = new Set(leaks.map((f) => f.kind));
   let confidence: number;
   if (kind === 'leak') confidence = Math.min(0.99, 0.55 + 0.12 * tools.size + 0.05 * Math.min(3, culprits.length));
   else if (kind === 'fragmentation' || kind === 'leak-and-fragmentation') confidence = Math.max(0.5, ...fragClass.map((c) => c.confidence));

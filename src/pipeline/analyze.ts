@@ -1,0 +1,28 @@
+import type { Report } from '../report/schema.js';
+import { buildReport } from './buildReport.js';
+import { artefactEntry, createContext, type AnalyzeOptions, type ParsedArtefact } from './context.js';
+import { formatModule } from './formats/index.js';
+import { runUsageTrends } from './usageTrends.js';
+import { diagnose } from './verdict.js';
+
+/**
+ * Runs every analysis that applies to a set of parsed artefacts, then the bundle verdict, and
+ * builds the report. Pure: parsing and I/O happen before (see `analyzeTexts` and the Node
+ * `analyzePaths`), so it runs in browsers and notebooks.
+ *
+ * 1. each artefact's format module adds its sections, findings and usage series;
+ * 2. the trend engine qualifies every usage series (runUsageTrends);
+ * 3. the verdict grades, merges culprits across tools and concludes (diagnose);
+ * 4. buildReport ranks the findings and assembles the Report.
+ * @example
+ * const report = analyze([{ path: 'meminfo.txt', format: 'meminfo', result: parseMeminfo(text) }]);
+ */
+export function analyze(artefacts: readonly ParsedArtefact[], options: AnalyzeOptions = {}): Report {
+  const ctx = createContext(options);
+  for (const a of artefacts) {
+    if (a.format && a.result) formatModule(a.format).analyze?.(a, ctx);
+  }
+  runUsageTrends(ctx);
+  const verdict = diagnose(ctx, artefacts);
+  return buildReport({ artefacts: artefacts.map(artefactEntry), findings: ctx.findings, verdict, sections: ctx.sections });
+}
