@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DiagnosticCode } from './diagnostic-codes.js';
+import type { SkipReason } from './skip-reasons.js';
 import { DIAGNOSTIC_CODES } from './diagnostic-codes.js';
 import { DEFAULT_MAX_DIAGNOSTICS_PER_CODE, DiagnosticCollector, type DiagnosticSummary } from './diagnostics.js';
 import { MemforensicsInputError } from './errors.js';
@@ -58,7 +59,7 @@ export interface Emit<R> {
    */
   diagnostic(code: DiagnosticCode, message: string, options?: { line?: number; excerpt?: string }): void;
   /** Marks the current line as skipped on purpose, with a short stable reason ("blank", "header"). */
-  skip(reason: string): void;
+  skip(reason: SkipReason): void;
   /** Bumps a parser-specific counter in stats.counters (event kinds seen, snapshots, ...). */
   count(name: string, by?: number): void;
 }
