@@ -1,27 +1,16 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { isInputError } from '../core/errors.js';
-import type { FormatId } from '../core/parser.js';
 import { analyze } from '../pipeline/analyze.js';
-import type { AnalyzeOptions, ParsedArtefact } from '../pipeline/context.js';
+import type { ParsedArtefact } from '../pipeline/context.js';
 import { formatModule, parseStreamWith } from '../pipeline/formats/index.js';
 import { chooseFormat } from '../parsers/auto.js';
 import { nodeDecodeAscii } from './fastDecode.js';
 import type { Report } from '../report/schema.js';
+import type { AnalyzePathsOptions, ParseTask } from './tasks.js';
 import { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget } from './files.js';
 
-export interface AnalyzePathsOptions extends AnalyzeOptions {
-  /** Forces a format for files detection cannot place (applies to every file). */
-  format?: FormatId;
-  /** Seconds between snapshots for series captured without timestamps. */
-  intervalSeconds?: number;
-  /** Called with progress for large inputs (bytes read so far of the current file). */
-  onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
-  /** Called when a file starts, for progress lines. */
-  onFile?: (file: string, index: number, count: number) => void;
-  /** Parse files in this many worker threads (default 1: in this thread). */
-  jobs?: number;
-}
+export type { AnalyzePathsOptions } from './tasks.js';
 
 function parseTimestampsSidecar(text: string): number[] {
   const out: number[] = [];
@@ -42,16 +31,6 @@ async function* counting(chunks: AsyncIterable<Uint8Array>, onBytes: (n: number)
     yield c;
   }
 }
-
-/** One file to parse: what a worker thread receives. */
-export interface ParseTask {
-  path: string;
-  bytes: number;
-  sidecar?: string;
-}
-
-/** The serialisable subset of the options a worker needs. */
-export type WorkerParseOptions = Omit<AnalyzePathsOptions, 'onProgress' | 'onFile'>;
 
 /**
  * Plans the work for a set of paths: the files to parse (with their timestamp sidecars) and the

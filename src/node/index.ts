@@ -4,5 +4,4 @@
  */
 export { analyzePaths, parsePaths, type AnalyzePathsOptions } from './analyzePaths.js';
 export { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget, type ContentKind, type WalkEntry } from './files.js';
-export { run as runCli } from '../cli/main.js';
 export { defaultPieceBytes, pairTraceFileParallel, type ParallelTraceOptions, type ParallelTraceResult } from './parallel-trace.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ParsedArtefact } from '../pipeline/context.js';
-import type { ParseTask, WorkerParseOptions } from './analyzePaths.js';
+import type { ParseTask, WorkerParseOptions } from './tasks.js';
 
 /**
  * Parses files in worker threads, one file at a time per worker, biggest files first so the

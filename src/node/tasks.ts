@@ -1,0 +1,27 @@
+import type { FormatId } from '../core/parser.js';
+import type { AnalyzeOptions } from '../pipeline/context.js';
+
+/** Options of analyzePaths / parsePaths, and the parts a worker thread receives. */
+export interface AnalyzePathsOptions extends AnalyzeOptions {
+  /** Forces a format for files detection cannot place (applies to every file). */
+  format?: FormatId;
+  /** Seconds between snapshots for series captured without timestamps. */
+  intervalSeconds?: number;
+  /** Called with progress for large inputs (bytes read so far of the current file). */
+  onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
+  /** Called when a file starts, for progress lines. */
+  onFile?: (file: string, index: number, count: number) => void;
+  /** Parse files in this many worker threads (default 1: in this thread). */
+  jobs?: number;
+}
+
+/** One file to parse: what a worker thread receives. */
+export interface ParseTask {
+  path: string;
+  bytes: number;
+  sidecar?: string;
+}
+
+/** The serialisable subset of the options a worker needs. */
+export type WorkerParseOptions = Omit<AnalyzePathsOptions, 'onProgress' | 'onFile'>;
+
