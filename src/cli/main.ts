@@ -13,6 +13,8 @@ import { isLeakFinding } from '../pipeline/verdict.js';
 import { PairingOptionsSchema } from '../analysis/pairing/index.js';
 import { renderers } from './renderers.js';
 import type { Report } from '../report/schema.js';
+import { TOOL_VERSION } from '../pipeline/buildReport.js';
+import { compareSeverity, type FindingSeverity } from '../core/models.js';
 
 const USAGE = `memforensics: offline forensics of Linux memory growth
 
@@ -20,17 +22,18 @@ Usage:
   memforensics analyze PATH... [options]   analyse capture files and folders (.gz transparently)
   memforensics detect PATH...              show the detected format of each file
   memforensics formats                     list the supported formats
+  memforensics --version                   print the version
 
 analyze options:
-  --json                 print the JSON report instead of Markdown
+  --json                 print the JSON report instead of Markdown (with --each: one report per line, NDJSON)
   --html FILE            also write the self-contained HTML report to FILE
   --markdown FILE        also write the Markdown report to FILE
-  --out-dir DIR          write report.md, report.json and report.html into DIR
-  --format ID            force a format for files detection cannot place
-  --limit SIZE           memory limit to project usage to (e.g. 2GiB; default MemTotal)
-  --interval SECONDS     sampling interval of series captured without timestamps
-  --baseline PATH        compare with a baseline capture (before a fix); repeatable
-  --each                 analyse every subfolder of the given folders as its own run (one report each)
+  -o, --out-dir DIR      write report.md, report.json and report.html into DIR
+  -F, --format ID        force a format for files detection cannot place
+  -l, --limit SIZE       memory limit to project usage to (e.g. 2GiB; default MemTotal)
+  -i, --interval SECONDS sampling interval of series captured without timestamps
+  -b, --baseline PATH    compare with a baseline capture (before a fix); repeatable
+  -e, --each             analyse every subfolder of the given folders as its own run (one report each)
   --fail-on LEVEL        exit 3 when a finding of LEVEL (critical|warning) or worse exists
   --include-tracer       keep the tracer's own allocations (trace-cmd, bpftrace, perf)
   --comm NAME            trace pairing: count only allocations by this comm (repeatable)
@@ -40,19 +43,40 @@ analyze options:
   --events LIST          trace pairing: allocation events to count (kmalloc,kmem_cache_alloc,mm_page_alloc,...)
   --young-age SECONDS    trace pairing: outstanding allocations younger than this are reported apart (default 1)
   --all-series           keep every extracted series in the report
-  --jobs N               parse files in N worker threads (default: the number of cores)
-  --quiet                no progress or summary on stderr
+  -j, --jobs N           parse files in N worker threads (default: the number of cores)
+  -q, --quiet            no progress or summary on stderr (problems with files are still reported)
   -h, --help             this help
+  -V, --version          print the version
 
-Exit codes: 0 success, 1 unusable input or options, 3 --fail-on threshold reached.`;
+Colour: severity words are coloured on a terminal; NO_COLOR=1 turns it off.
+Exit codes: 0 success, 1 no usable input, 2 usage error, 3 --fail-on threshold reached.`;
 
+const TRY_HELP = "try 'memforensics --help'";
+
+/** A mistake in the command line: one line and exit 2. */
 class UsageError extends Error {}
+/** Nothing usable to analyse (missing paths, an empty folder): exit 1. */
+class InputError extends Error {}
+
+/** Severity words coloured on a terminal (never in files or pipes), unless NO_COLOR is set. */
+const SEVERITY_COLOUR: Record<FindingSeverity, string> = { critical: '\x1b[1;31m', warning: '\x1b[33m', info: '\x1b[36m' };
+function colourFor(stream: NodeJS.WriteStream): (s: FindingSeverity) => string {
+  const on = stream.isTTY === true && !process.env.NO_COLOR;
+  return (s) => (on ? `${SEVERITY_COLOUR[s]}${s}\x1b[0m` : s);
+}
+const paint = colourFor(process.stdout);
+const paintErr = colourFor(process.stderr);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '-h' || command === '--help' || command === 'help') {
+  if (!command) throw new UsageError('no command given');
+  if (command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 1;
+    return 0;
+  }
+  if (command === '-V' || command === '--version') {
+    process.stdout.write(`memforensics ${TOOL_VERSION}\n`);
+    return 0;
   }
   if (command === 'formats') {
     for (const p of PARSERS) process.stdout.write(`${p.format.padEnd(18)} ${p.title}  [${p.producedBy}]\n`);
@@ -88,11 +112,11 @@ async function analyzeCommand(args: string[]): Promise<number> {
       json: { type: 'boolean' },
       html: { type: 'string' },
       markdown: { type: 'string' },
-      'out-dir': { type: 'string' },
-      format: { type: 'string' },
-      limit: { type: 'string' },
-      interval: { type: 'string' },
-      baseline: { type: 'string', multiple: true },
+      'out-dir': { type: 'string', short: 'o' },
+      format: { type: 'string', short: 'F' },
+      limit: { type: 'string', short: 'l' },
+      interval: { type: 'string', short: 'i' },
+      baseline: { type: 'string', multiple: true, short: 'b' },
       'fail-on': { type: 'string' },
       'include-tracer': { type: 'boolean' },
       comm: { type: 'string', multiple: true },
@@ -103,14 +127,19 @@ async function analyzeCommand(args: string[]): Promise<number> {
       events: { type: 'string' },
       'young-age': { type: 'string' },
       'all-series': { type: 'boolean' },
-      each: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      jobs: { type: 'string' },
+      each: { type: 'boolean', short: 'e' },
+      quiet: { type: 'boolean', short: 'q' },
+      jobs: { type: 'string', short: 'j' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
     },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`memforensics ${TOOL_VERSION}\n`);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('analyze needs at least one file or folder');
@@ -149,7 +178,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
 
   const r = await renderers();
   const runs = values.each ? await subfolderRuns(positionals) : [{ name: '', paths: positionals }];
-  if (runs.length === 0) throw new UsageError('--each: the given folders have no subfolders');
+  if (runs.length === 0) throw new InputError(`--each: ${positionals.join(', ')} ${positionals.length > 1 ? 'have' : 'has'} no subfolders (each subfolder is one run)`);
   const results: { name: string; report: Report; outDir?: string }[] = [];
   const written: string[] = [];
   for (const run of runs) {
@@ -176,28 +205,34 @@ async function analyzeCommand(args: string[]): Promise<number> {
     results.push({ name: run.name, report, ...(outDir ? { outDir } : {}) });
   }
 
+  const reports = results.map((x) => x.report);
+  // Problems with files go to stderr, whatever the output format (stdout may be a pipe to jq).
+  for (const a of reports.flatMap((x) => x.artefacts)) {
+    if (a.error) process.stderr.write(`memforensics: ${a.path}: ${a.error.message} (${a.error.code})\n`);
+  }
+  const analysable = reports.flatMap((x) => x.artefacts).filter((a) => !a.skipped && !a.sidecarOf);
+  if (analysable.length === 0) throw new InputError(`no capture files under ${positionals.join(', ')}`);
+  if (analysable.every((a) => a.error)) throw new InputError('no input could be analysed');
+
   if (values.each) {
-    process.stdout.write(values.json ? `${JSON.stringify(results.map(({ name, report }) => ({ run: name, report })), null, 2)}\n` : runsTable(results));
+    // NDJSON: one run per line, for jq, DuckDB's read_json_auto and other fleet tools.
+    process.stdout.write(values.json ? results.map(({ name, report }) => `${JSON.stringify({ run: name, report })}\n`).join('') : runsTable(results, paint));
   } else {
     const { report } = results[0];
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : r.markdown(report));
   }
-  const reports = results.map((x) => x.report);
   if (!quiet) {
     const artefacts = reports.reduce((n, x) => n + x.artefacts.length, 0);
     const failed = reports.reduce((n, x) => n + x.artefacts.filter((a) => a.error).length, 0);
     const findings = reports.reduce((n, x) => n + x.findings.length, 0);
     const verdicts = [...new Set(reports.map((x) => x.verdict.kind))].join(', ');
+    const worst = reports.flatMap((x) => x.findings.map((f) => f.severity)).sort(compareSeverity)[0];
     process.stderr.write(
       `memforensics: ${runs.length > 1 ? `${runs.length} runs, ` : ''}${artefacts} artefacts (${failed} not analysed), ${findings} findings, verdict ${verdicts}` +
+        (worst ? `, worst ${paintErr(worst)}` : '') +
         (written.length ? `; wrote ${written.length > 3 ? `${written.length} files under ${values['out-dir']}` : written.join(', ')}` : '') +
         '\n',
     );
-  }
-  const analysable = reports.flatMap((x) => x.artefacts).filter((a) => !a.skipped && !a.sidecarOf);
-  if (analysable.length > 0 && analysable.every((a) => a.error)) {
-    process.stderr.write('memforensics: no input could be analysed\n');
-    return 1;
   }
   if (failOn) {
     const levels = failOn === 'critical' ? ['critical'] : ['critical', 'warning'];
@@ -210,7 +245,9 @@ async function analyzeCommand(args: string[]): Promise<number> {
 async function subfolderRuns(paths: readonly string[]): Promise<{ name: string; paths: string[] }[]> {
   const runs: { name: string; paths: string[] }[] = [];
   for (const p of paths) {
-    const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
+    const entries = await readdir(p, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new InputError(e.code === 'ENOENT' ? `--each: ${p}: no such folder` : e.code === 'ENOTDIR' ? `--each: ${p} is a file, not a folder of runs` : `--each: ${p}: ${e.message}`);
+    });
     for (const e of entries.filter((x) => x.isDirectory() && !x.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
       runs.push({ name: paths.length > 1 ? `${path.basename(p)}/${e.name}` : e.name, paths: [path.join(p, e.name)] });
     }
@@ -219,7 +256,7 @@ async function subfolderRuns(paths: readonly string[]): Promise<{ name: string; 
 }
 
 /** The Markdown table that `--each` prints: one row per run. */
-function runsTable(results: readonly { name: string; report: Report; outDir?: string }[]): string {
+function runsTable(results: readonly { name: string; report: Report; outDir?: string }[], color: (s: FindingSeverity) => string): string {
   const cell = (x: string) => x.replaceAll('|', '\\|').replaceAll('\n', ' ');
   const rows = results.map(({ name, report, outDir }) => {
     const v = report.verdict;
@@ -231,7 +268,7 @@ function runsTable(results: readonly { name: string; report: Report; outDir?: st
           : (report.findings.find((f) => isLeakFinding(f) && f.culprit) ?? report.findings.find(isLeakFinding) ?? report.findings.find((f) => f.culprit));
     const ttl = v.timeToLimitSeconds != null ? formatDuration(v.timeToLimitSeconds) : '–';
     const culprit = top ? (top.culprit ?? top.title) : v.kind === 'fragmentation' ? v.summary : '–';
-    return `| ${cell(name)} | **${v.kind}** | ${v.severity} | ${v.space ?? '–'} | ${ttl} | ${cell(culprit.length > 80 ? `${culprit.slice(0, 79)}…` : culprit)} | ${outDir ? `\`${cell(path.join(outDir, 'report.html'))}\`` : '–'} |`;
+    return `| ${cell(name)} | **${v.kind}** | ${color(v.severity)} | ${v.space ?? '–'} | ${ttl} | ${cell(culprit.length > 80 ? `${culprit.slice(0, 79)}…` : culprit)} | ${outDir ? `\`${cell(path.join(outDir, 'report.html'))}\`` : '–'} |`;
   });
   return ['# memforensics: one report per run', '', '| run | verdict | severity | where | time to limit | top culprit | report |', '| --- | --- | --- | --- | ---: | --- | --- |', ...rows, ''].join('\n');
 }
@@ -275,12 +312,27 @@ function progressLine(): AnalyzePathsOptions['onProgress'] {
   };
 }
 
+/** A closed pipe (`| head`) ends the output quietly, as cat and rg do. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
+  quietOnClosedPipe(process.stdout);
   try {
     return await main(argv);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`memforensics: ${(e as Error).message}\n\n${USAGE}\n`);
+    const code = (e as { code?: string })?.code ?? '';
+    if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS_')) {
+      // One line and a pointer to the help, exit 2 (as argparse and rg do).
+      process.stderr.write(`memforensics: ${(e as Error).message.split('\n')[0]}; ${TRY_HELP}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`memforensics: ${e.message}\n`);
       return 1;
     }
     process.stderr.write(`memforensics: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -88,19 +88,66 @@ describe('memforensics CLI', () => {
     expect(byName['empty.txt'].error?.code).toBe('EMPTY_INPUT');
     expect(byName['missing.txt'].error?.code).toBe('UNREADABLE');
     expect(byName['meminfo.txt'].format).toBe('meminfo');
+    // Each problem is also on stderr, with its path, whatever goes to stdout.
+    expect(r.stderr).toContain(`${path.join(dir, 'missing.txt')}: no such file or directory (UNREADABLE)`);
+    expect(r.stderr).toContain(`${path.join(dir, 'notes.txt')}: `);
+    expect(r.stderr).toContain('(UNRECOGNIZED_FORMAT)');
   });
 
-  it('--format forces a parser; bad options exit 1 with a clear message', async () => {
+  it('--format forces a parser; usage errors exit 2 with one line and a pointer to --help', async () => {
     const forced = await cli('analyze', path.join(SAMPLES, 'captures/D3_userspace/rss.txt'), '--format', 'csv', '--json', '--quiet');
     expect(JSON.parse(forced.stdout).artefacts[0].detection.method).toBe('forced');
     const bad = await cli('analyze', D3, '--format', 'nope');
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("unknown format 'nope'");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("memforensics: unknown format 'nope' (see 'memforensics formats'); try 'memforensics --help'\n");
     const limit = await cli('analyze', D3, '--limit', 'lots');
-    expect(limit.code).toBe(1);
+    expect(limit.code).toBe(2);
     expect(limit.stderr).toContain('--limit');
+    for (const args of [['analyze', D3, '--html'], ['analyze', D3, '--json=1'], ['analyze', D3, '--nope'], []]) {
+      const u = await cli(...args);
+      expect(u.code, args.join(' ')).toBe(2);
+      expect(u.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(u.stderr).toContain("try 'memforensics --help'");
+      expect(u.stderr).not.toContain('    at ');
+    }
     const none = await cli('analyze', path.join(SAMPLES, 'nowhere'));
     expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`${path.join(SAMPLES, 'nowhere')}: no such file or directory`);
+    const empty = await cli('analyze', mkdtempSync(path.join(tmpdir(), 'mf-empty-')));
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('no capture files under');
+    const each = await cli('analyze', path.join(SAMPLES, 'nowhere'), '--each');
+    expect([each.code, each.stderr.trim()]).toEqual([1, `memforensics: --each: ${path.join(SAMPLES, 'nowhere')}: no such folder`]);
+  });
+
+  it('--version and -V print the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    for (const flag of ['--version', '-V']) expect((await cli(flag)).stdout).toBe(`memforensics ${version}\n`);
+    expect((await cli('analyze', '-V')).stdout).toBe(`memforensics ${version}\n`);
+  });
+
+  it('short options work like the long ones', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-short-'));
+    const r = await cli('analyze', D3, '-q', '-j', '1', '-o', dir, '-l', '2GiB');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(existsSync(path.join(dir, 'report.json'))).toBe(true);
+  });
+
+  it('a closed pipe ends the output quietly (no EPIPE stack trace)', async () => {
+    const sh = promisify(execFile);
+    const { stdout, stderr } = await sh('sh', ['-c', `'${TSX}' '${CLI}' analyze '${D3}' --json --jobs 1 --quiet | head -c 100; '${TSX}' '${CLI}' formats | head -1`], { cwd: ROOT });
+    expect(stdout.length).toBeGreaterThan(100);
+    expect(stderr).toBe('');
+  });
+
+  it('--each --json prints one report per line (NDJSON)', async () => {
+    const r = await cli('analyze', path.join(SAMPLES, 'captures'), '--each', '--json', '--quiet');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.run)).toContain('D4_control');
+    const control = lines.find((l) => l.run === 'D4_control');
+    expect(ReportSchema.parse(control.report).verdict.kind).toBe('no-leak');
   });
 
   it('trace pairing filters: only 64-byte allocations of kobjleak', async () => {
@@ -110,7 +157,7 @@ describe('memforensics CLI', () => {
     expect([top.site, top.outstandingCount, top.bytesAllocated]).toEqual(['do_eventfd', 300, 19200]);
     expect(report.allocationSites.every((s: { comm: string }) => s.comm === 'kobjleak')).toBe(true);
     const bad = await cli('analyze', path.join(SAMPLES, 'captures/D1_main'), '--events', 'nope');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('trace pairing options');
   });
 
