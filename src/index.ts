@@ -46,6 +46,7 @@ export * from './analysis/meminfoAttribution.js';
 export * from './analysis/fragmentation.js';
 export * from './analysis/classifyMemoryGrowth.js';
 export * from './analysis/clusterKmemleak.js';
+export * from './analysis/kmemleakAcrossScans.js';
 export * from './analysis/stackGrowth.js';
 export * from './analysis/oomTimeline.js';
 export * from './analysis/leakSites.js';

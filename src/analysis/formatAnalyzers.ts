@@ -17,7 +17,8 @@ import type { TraceRecord } from '../parsers/tracecmd/index.js';
 import type { TraceCmdCpuStat } from '../parsers/tracecmd-stat/index.js';
 import { vmstatSeries, type VmstatRecord } from '../parsers/vmstat/index.js';
 import type { AnalysisContext, FormatAnalyzer, ParsedArtefact, UsageRole } from './analyze.js';
-import { clusterKmemleak, compareKmemleakScans, kmemleakFindings, kmemleakSites, splitKmemleakScans } from './clusterKmemleak.js';
+import { kmemleakSites } from './clusterKmemleak.js';
+import { kmemleakAcrossScans, kmemleakAcrossScansFindings } from './kmemleakAcrossScans.js';
 import { analyzeFragmentation, fragmentationFindings, fragmentationSection } from './fragmentation.js';
 import { leakSites, toAllocationSites } from './leakSites.js';
 import { meminfoAttribution } from './meminfoAttribution.js';
@@ -152,14 +153,18 @@ function analyzeStackGrowth(result: StackGrowthResult, a: ParsedArtefact, ctx: A
   addSites(ctx, stackGrowthSites(result));
 }
 
+// One artefact's appended scans; the bundle's separate scan files are to be judged together by one kmemleakAcrossScans call.
 function analyzeKmemleak(a: ParsedArtefact, ctx: AnalysisContext): void {
-  const objects = records<KmemleakObject>(a);
-  const clustering = clusterKmemleak(objects, { source: a.path });
-  const scans = splitKmemleakScans(objects);
-  const comparison = scans.length > 1 ? compareKmemleakScans(scans, { source: a.path }) : undefined;
-  ctx.sections.kmemleakClusters.push(...clustering.clusters.map((c) => ({ ...c, source: a.path })));
-  ctx.findings.push(...kmemleakFindings(clustering, comparison));
-  addSites(ctx, kmemleakSites(clustering));
+  const across = kmemleakAcrossScans([{ source: a.path, objects: records<KmemleakObject>(a) }]);
+  const series = new Map(across.clusters.map((c) => [`${c.culprit}\u0000${c.backtraceKey}`, c]));
+  ctx.sections.kmemleakClusters.push(
+    ...across.latest.clusters.map((c) => {
+      const s = series.get(`${c.culprit}\u0000${c.backtraceKey}`);
+      return { ...c, source: a.path, ...(s && across.scans.length > 1 ? { scanCounts: s.counts, scanBytes: s.bytes, scanStatus: s.status } : {}) };
+    }),
+  );
+  ctx.findings.push(...kmemleakAcrossScansFindings(across, { limitBytes: ctx.options.limitBytes ?? ctx.memTotalBytes ?? null, thresholds: ctx.options.alertThresholds }));
+  addSites(ctx, kmemleakSites(across.latest));
 }
 
 function analyzeLeakReport(a: ParsedArtefact, ctx: AnalysisContext): void {

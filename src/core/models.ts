@@ -53,6 +53,25 @@ export type Evidence = z.infer<typeof EvidenceSchema>;
 export const FindingSeveritySchema = z.enum(['critical', 'warning', 'info']);
 export type FindingSeverity = z.infer<typeof FindingSeveritySchema>;
 
+/** The one ranking of severities: 0 is the worst (sorting by rank puts critical first). */
+export const SEVERITY_RANK: Readonly<Record<FindingSeverity, number>> = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * Orders severities worst first, for sort.
+ * @example (['info', 'critical', 'warning'] as const).slice().sort(compareSeverity) // ['critical', 'warning', 'info']
+ */
+export function compareSeverity(a: FindingSeverity, b: FindingSeverity): number {
+  return SEVERITY_RANK[a] - SEVERITY_RANK[b];
+}
+
+/**
+ * The worse of two severities.
+ * @example worseSeverity('info', 'warning') // 'warning'
+ */
+export function worseSeverity(a: FindingSeverity, b: FindingSeverity): FindingSeverity {
+  return SEVERITY_RANK[b] < SEVERITY_RANK[a] ? b : a;
+}
+
 export const FindingSchema = z.object({
   /** A stable kind, e.g. `allocation-site-leak`, `slab-cache-growth`, `usage-trend`, `fragmentation`. */
   kind: z.string(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DiagnosticSummarySchema } from '../core/diagnostics.js';
 import { EvidenceSchema, FindingSchema, FindingSeveritySchema } from '../core/models.js';
 import { FormatIdSchema, ParseStatsSchema } from '../core/parser.js';
+import { KmemleakScanStatusSchema } from '../analysis/kmemleakAcrossScans.js';
 
 /**
  * The JSON report: the one data object every renderer (Markdown, JSON, HTML, Vega-Lite) reads.
@@ -116,6 +117,10 @@ export const KmemleakClusterSchema = z.looseObject({
   comms: z.array(z.string()),
   contentPreview: z.string().nullable(),
   source: z.string(),
+  /** Across several scans (kmemleakAcrossScans): objects and bytes of the cluster's backtrace per scan, oldest first, and its status. */
+  scanCounts: z.array(z.number()).optional(),
+  scanBytes: z.array(z.number()).optional(),
+  scanStatus: KmemleakScanStatusSchema.optional(),
 });
 
 export const StackGrowthSchema = z.looseObject({
