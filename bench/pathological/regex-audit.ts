@@ -26,7 +26,7 @@ const run = (c: string, n: number): string => c.repeat(Math.max(0, Math.ceil(n /
 
 export const REGEX_AUDIT: readonly RegexAuditEntry[] = [
   {
-    file: 'src/parsers/oom/index.ts',
+    file: 'src/parsers/oom/kernel.ts',
     literal: '/^[.:]\\s*/',
     regex: /^[.:]\s*/,
     use: 'replace',
@@ -34,7 +34,7 @@ export const REGEX_AUDIT: readonly RegexAuditEntry[] = [
     why: 'anchored; one character, then one greedy class with nothing after it: the first attempt succeeds, no backtracking',
   },
   {
-    file: 'src/parsers/oom/index.ts',
+    file: 'src/parsers/oom/kernel.ts',
     literal: '/^\\d/',
     regex: /^\d/,
     use: 'test',
@@ -42,7 +42,7 @@ export const REGEX_AUDIT: readonly RegexAuditEntry[] = [
     why: 'anchored, one character',
   },
   {
-    file: 'src/parsers/oom/index.ts',
+    file: 'src/parsers/oom/body.ts',
     literal: '/^r\\d{1,2}:[0-9a-f]+$/',
     regex: /^r\d{1,2}:[0-9a-f]+$/,
     use: 'test',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FindingSeverity } from '../core/models.js';
+import { worseSeverity, type FindingSeverity } from '../core/models.js';
 
 /**
  * Graded alerts: the documented rules that turn a leak's numbers into critical / warning / info.
@@ -11,7 +11,10 @@ import type { FindingSeverity } from '../core/models.js';
  * - info: growth that did not pass the tests (plateau, step, too few points), bounded usage,
  *   and leaks below `warningBytesPerHour` with no limit known.
  * A culprit seen without a rate (LSan, valgrind, kmemleak: what leaked by exit or scan time) is a
- * warning, critical from `criticalLeakedBytes` on. A culprit with a rate but no usage series
+ * warning, critical from `criticalLeakedBytes` on. A proven leak (evidence value `leak: 'proven'`:
+ * objects kmemleak still lists unreferenced scan after scan) is graded by its rate when it has one
+ * (across timed scans), but never below what it would be without the rate: the objects are leaked
+ * whatever the rate, unlike growth a trend infers. A culprit with a rate but no usage series
  * projects its time to the limit as limit / rate (the most optimistic case: nothing else in use).
  * Confidence below `minConfidence` lowers a grade by one step.
  */
@@ -33,6 +36,9 @@ export interface LeakSignal {
   limitBytes: number | null;
   confidence?: number;
 }
+
+/** The evidence value `leak` of a culprit whose objects are proven leaked (see the rules above). */
+export const PROVEN_LEAK = 'proven';
 
 const LOWER: Record<FindingSeverity, FindingSeverity> = { critical: 'warning', warning: 'info', info: 'info' };
 
@@ -68,11 +74,13 @@ export function gradeCulprit(
 ): FindingSeverity {
   const th = { ...DEFAULT_ALERT_THRESHOLDS, ...thresholds };
   const v = values ?? {};
+  const bytes = [v.bytes, v.outstandingBytes, v.lastBytes].find((x): x is number => typeof x === 'number');
+  const withoutRate: FindingSeverity = bytes !== undefined && bytes >= th.criticalLeakedBytes ? 'critical' : 'warning';
   const perSecond = typeof v.growthBytesPerSecond === 'number' ? v.growthBytesPerSecond : null;
   if (perSecond !== null && perSecond > 0) {
     const bytesPerHour = perSecond * 3600;
-    return gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: limitBytes ? limitBytes / perSecond : null, limitBytes }, th);
+    const byRate = gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: limitBytes ? limitBytes / perSecond : null, limitBytes }, th);
+    return v.leak === PROVEN_LEAK ? worseSeverity(byRate, withoutRate) : byRate;
   }
-  const bytes = [v.bytes, v.outstandingBytes, v.lastBytes].find((x): x is number => typeof x === 'number');
-  return bytes !== undefined && bytes >= th.criticalLeakedBytes ? 'critical' : 'warning';
+  return withoutRate;
 }

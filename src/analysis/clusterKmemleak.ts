@@ -2,14 +2,15 @@ import { z } from 'zod';
 import type { AllocationSite, Finding, StackFrame } from '../core/models.js';
 import { formatBytes } from '../core/text.js';
 import type { KmemleakObject } from '../parsers/kmemleak/index.js';
+import { gradeCulprit, PROVEN_LEAK, type AlertThresholds } from './alerts.js';
 import { culpritIndex, frameText } from './allocatorFrames.js';
 
 /**
  * kmemleak clustering: objects grouped by backtrace (the allocator's own frames skipped, the
  * first frame outside them is the culprit), then by content (decoded hex dumps that are alike:
  * the same struct layout, or the same kind of text, e.g. every leaked 4 KiB buffer holding
- * /proc/schedstat text). Plus compareKmemleakScans: which clusters persist and grow across
- * several dumps (real leaks) and which vanish (transient false positives).
+ * /proc/schedstat text). Several dumps (appended scans, separate files) are judged together by
+ * kmemleakAcrossScans.
  */
 
 export const ContentKindSchema = z.enum(['text', 'zeros', 'binary', 'none']);
@@ -304,136 +305,33 @@ export function clusterKmemleak(objects: readonly KmemleakObject[], options: Kme
   };
 }
 
-export const KmemleakScanStatusSchema = z.enum(['growing', 'persistent', 'shrinking', 'new', 'vanished', 'single-scan']);
-
-export const KmemleakScanClusterSchema = z.object({
-  culprit: z.string(),
-  backtraceKey: z.string(),
-  /** Objects per scan (0 when absent). */
-  counts: z.array(z.number().int().nonnegative()),
-  bytes: z.array(z.number().nonnegative()),
-  /** Objects of the first scan where it appeared that are still listed in the last scan (same address). */
-  persistingObjects: z.number().int().nonnegative(),
-  firstSeenScan: z.number().int(),
-  lastSeenScan: z.number().int(),
-  /** growing / persistent (real leak), vanished (transient false positive), new, shrinking. */
-  status: KmemleakScanStatusSchema,
-});
-export type KmemleakScanCluster = z.infer<typeof KmemleakScanClusterSchema>;
-
-export const KmemleakScanComparisonSchema = z.object({
-  scans: z.number().int().nonnegative(),
-  clusters: z.array(KmemleakScanClusterSchema),
-  /** Culprits whose clusters persist and grow: the real leaks. */
-  growing: z.array(z.string()),
-  vanished: z.array(z.string()),
-  insufficientData: z.boolean(),
-  source: z.string(),
-});
-export type KmemleakScanComparison = z.infer<typeof KmemleakScanComparisonSchema>;
-
-/**
- * Splits one parse's objects into scans by their `scan` index (several dumps in one file).
- * @example compareKmemleakScans(splitKmemleakScans(parseKmemleak(text).records))
- */
-export function splitKmemleakScans(objects: readonly KmemleakObject[]): KmemleakObject[][] {
-  const out: KmemleakObject[][] = [];
-  for (const o of objects) (out[o.scan] ??= []).push(o);
-  return out.map((s) => s ?? []);
+export interface KmemleakFindingOptions {
+  /** The memory limit a growth rate is projected to (bytes). */
+  limitBytes?: number | null;
+  thresholds?: Partial<AlertThresholds>;
 }
 
 /**
- * Compares several kmemleak dumps (scan, wait, scan again; oldest first): clusters (by backtrace)
- * that persist and grow are real leaks; clusters that vanish were transient false positives
- * (objects that were only in flight, e.g. in a queue, during the scan).
- * @example
- * const cmp = compareKmemleakScans([parseKmemleak(a).records, parseKmemleak(b).records]);
- * cmp.growing // ['do_check_common']
- */
-export function compareKmemleakScans(
-  scans: readonly (readonly KmemleakObject[])[],
-  options: { source?: string } = {},
-): KmemleakScanComparison {
-  const n = scans.length;
-  const byKey = new Map<string, { culprit: string; key: string; counts: number[]; bytes: number[]; addrs: Set<string>[] }>();
-  scans.forEach((objs, i) => {
-    for (const o of objs) {
-      if (o.kind !== 'unreferenced') continue;
-      const { culprit, key } = backtraceKeyOf(o.backtrace);
-      const k = `${culprit}\u0000${key}`;
-      let e = byKey.get(k);
-      if (!e) {
-        e = { culprit, key, counts: new Array(n).fill(0), bytes: new Array(n).fill(0), addrs: Array.from({ length: n }, () => new Set<string>()) };
-        byKey.set(k, e);
-      }
-      e.counts[i]++;
-      e.bytes[i] += o.size;
-      e.addrs[i].add(o.address);
-    }
-  });
-  const clusters: KmemleakScanCluster[] = [];
-  for (const e of byKey.values()) {
-    const first = e.counts.findIndex((c) => c > 0);
-    let last = -1;
-    for (let i = n - 1; i >= 0; i--) if (e.counts[i] > 0) {
-      last = i;
-      break;
-    }
-    let persisting = 0;
-    if (n > 0) for (const a of e.addrs[first]) if (e.addrs[n - 1].has(a)) persisting++;
-    let status: KmemleakScanCluster['status'];
-    if (n < 2) status = 'single-scan';
-    else if (last < n - 1) status = 'vanished';
-    else if (first === n - 1) status = 'new';
-    else if (e.counts[n - 1] > e.counts[first]) status = 'growing';
-    else if (e.counts[n - 1] < e.counts[first]) status = 'shrinking';
-    else status = 'persistent';
-    clusters.push({
-      culprit: e.culprit,
-      backtraceKey: e.key,
-      counts: e.counts,
-      bytes: e.bytes,
-      persistingObjects: persisting,
-      firstSeenScan: first,
-      lastSeenScan: last,
-      status,
-    });
-  }
-  const order: Record<KmemleakScanCluster['status'], number> = { growing: 0, persistent: 1, shrinking: 2, new: 3, vanished: 4, 'single-scan': 5 };
-  clusters.sort((a, b) => order[a.status] - order[b.status] || (b.bytes[n - 1] ?? 0) - (a.bytes[n - 1] ?? 0));
-  return {
-    scans: n,
-    clusters,
-    growing: [...new Set(clusters.filter((c) => c.status === 'growing').map((c) => c.culprit))],
-    vanished: [...new Set(clusters.filter((c) => c.status === 'vanished').map((c) => c.culprit))],
-    insufficientData: n < 2,
-    source: options.source ?? '',
-  };
-}
-
-/**
- * Findings (kind `kmemleak-cluster`, space kernel) for each cluster; clusters that grow across
- * scans (when a comparison is given) are critical.
+ * Findings (kind `kmemleak-cluster`, space kernel) for each cluster of one scan, graded by the alert
+ * rules (alerts.ts: a culprit seen without a rate is a warning, critical from `criticalLeakedBytes`).
+ * Several scans are judged by kmemleakAcrossScans and its findings.
  * @example
  * const findings = kmemleakFindings(clusterKmemleak(objects, { source: 'kmemleak.txt' }));
  */
-export function kmemleakFindings(clustering: KmemleakClustering, comparison?: KmemleakScanComparison): Finding[] {
-  const growing = new Set(comparison?.growing ?? []);
-  const vanished = new Set(comparison?.vanished ?? []);
+export function kmemleakFindings(clustering: KmemleakClustering, options: KmemleakFindingOptions = {}): Finding[] {
   return clustering.clusters.map((c) => {
-    const grows = growing.has(c.culprit);
-    const transient = vanished.has(c.culprit) && !grows;
     const content = c.contentText ? `; content: "${c.contentText.slice(0, 80)}"` : '';
+    const values = { count: c.count, bytes: c.bytes, culprit: c.culprit, contentKind: c.contentKind, leak: PROVEN_LEAK };
     return {
       kind: 'kmemleak-cluster',
-      severity: grows ? 'critical' : transient ? 'info' : 'warning',
-      title: `${c.count} unreferenced object${c.count === 1 ? '' : 's'} (${formatBytes(c.bytes)}) allocated from ${c.culprit}${grows ? ', growing across scans' : transient ? ', vanished in a later scan' : ''}`,
+      severity: gradeCulprit(values, options.limitBytes ?? null, options.thresholds),
+      title: `${c.count} unreferenced object${c.count === 1 ? '' : 's'} (${formatBytes(c.bytes)}) allocated from ${c.culprit}`,
       evidence: [
         {
           source: c.source,
           lines: c.lines,
           detail: `kmemleak lists ${c.count} object(s) of ${c.sizes[0] === c.sizes[1] ? c.sizes[0] : `${c.sizes[0]}-${c.sizes[1]}`} bytes with backtrace through ${c.culprit} (comm ${c.comms.join(', ') || 'unknown'})${content}`,
-          values: { count: c.count, bytes: c.bytes, culprit: c.culprit, contentKind: c.contentKind },
+          values,
         },
       ],
       source: c.source,

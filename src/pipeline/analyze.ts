@@ -1,6 +1,6 @@
 import type { Report } from '../report/schema.js';
 import { buildReport } from './buildReport.js';
-import { artefactEntry, createContext, type AnalyzeOptions, type ParsedArtefact } from './context.js';
+import { artefactEntry, createContext, folderOf, type AnalyzeOptions, type ParsedArtefact } from './context.js';
 import { formatModule } from './formats/index.js';
 import { runUsageTrends } from './usageTrends.js';
 import { diagnose } from './verdict.js';
@@ -19,9 +19,16 @@ import { diagnose } from './verdict.js';
  */
 export function analyze(artefacts: readonly ParsedArtefact[], options: AnalyzeOptions = {}): Report {
   const ctx = createContext(options);
+  const together = new Map<string, ParsedArtefact[]>();
   for (const a of artefacts) {
-    if (a.format && a.result) formatModule(a.format).analyze?.(a, ctx);
+    if (!a.format || !a.result) continue;
+    const module = formatModule(a.format);
+    if (module.analyzeTogether) {
+      const key = `${a.format}\u0000${folderOf(a.path)}`;
+      together.set(key, [...(together.get(key) ?? []), a]);
+    } else module.analyze?.(a, ctx);
   }
+  for (const group of together.values()) formatModule(group[0].format!).analyzeTogether!(group, ctx);
   runUsageTrends(ctx);
   const verdict = diagnose(ctx, artefacts);
   return buildReport({ artefacts: artefacts.map(artefactEntry), findings: ctx.findings, verdict, sections: ctx.sections });

@@ -100,6 +100,12 @@ export function createContext(options: AnalyzeOptions): AnalysisContext {
   return { options, sections: emptySections(), findings: [], usageSeries: [], trendResults: [], traces: [] };
 }
 
+/** The capture folder of a path: artefacts of one folder are one run. */
+export function folderOf(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i < 0 ? '.' : p.slice(0, i);
+}
+
 /** The artefact's records, or the bounded subsample kept while streaming a long series. */
 export function recordsOf<T>(a: ParsedArtefact): T[] {
   return (a.streamed?.snapshots ?? a.result?.records ?? []) as T[];

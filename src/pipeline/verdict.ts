@@ -3,7 +3,7 @@ import { formatDuration } from '../core/text.js';
 import type { BuddyinfoSnapshot, ExtfragSnapshot, PagetypeinfoSnapshot } from '../parsers/buddyinfo/index.js';
 import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
 import type { Verdict } from '../report/schema.js';
-import { recordsOf, type AnalysisContext, type ParsedArtefact } from './context.js';
+import { folderOf, recordsOf, type AnalysisContext, type ParsedArtefact } from './context.js';
 import { formatModule } from './formats/index.js';
 import { classifyMemoryGrowth, type MemoryGrowthClassification } from '../analysis/classifyMemoryGrowth.js';
 import { checkKernelIndices } from '../analysis/fragmentation.js';
@@ -27,11 +27,6 @@ function isCacheGrowth(f: Finding): boolean {
 /** A finding that says memory is leaking: a leak kind, graded warning or worse, not a cache. */
 export function isLeakFinding(f: Finding): boolean {
   return LEAK_FINDING_KINDS.has(f.kind) && f.severity !== 'info' && !isCacheGrowth(f);
-}
-
-function folderOf(p: string): string {
-  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  return i < 0 ? '.' : p.slice(0, i);
 }
 
 /** The bare symbol of a culprit, so `parse_config_entry+0x19` and `parse_config_entry (cfgleak.c:53)` match. */

@@ -13,6 +13,7 @@ import { SlabGrowthResultEntrySchema } from '../analysis/slabGrowth.js';
 import { StackGrowthEntrySchema } from '../analysis/stackGrowth.js';
 import { TrendEntrySchema } from '../analysis/trend/toReport.js';
 import { ComparisonSchema } from '../analysis/comparison.js';
+import { KmemleakScanStatusSchema } from '../analysis/kmemleakAcrossScans.js';
 
 /**
  * The JSON report: the one data object every renderer (Markdown, JSON, HTML, Vega-Lite) reads.
@@ -78,7 +79,12 @@ export type AllocationSiteEntry = z.infer<typeof AllocationSiteEntrySchema>;
 export { TrendEntrySchema };
 export const SlabGrowthEntrySchema = SlabGrowthResultEntrySchema;
 export const MeminfoSectionSchema = MeminfoAttributionResultSchema.omit({ findings: true });
-export const KmemleakClusterSchema = KmemleakClusterResultSchema;
+/** A kmemleak cluster of the latest scan; across several scans, its backtrace's objects and bytes per scan (oldest first) and status. */
+export const KmemleakClusterSchema = KmemleakClusterResultSchema.extend({
+  scanCounts: z.array(z.number()).optional(),
+  scanBytes: z.array(z.number()).optional(),
+  scanStatus: KmemleakScanStatusSchema.optional(),
+});
 export const StackGrowthSchema = StackGrowthEntrySchema;
 export const OomEventSchema = OomEventEntrySchema;
 export const LeakSiteSchema = LeakSiteEntrySchema;

@@ -2,14 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseKmemleak } from '../../src/parsers/kmemleak/index.js';
 import {
   clusterKmemleak,
-  compareKmemleakScans,
   contentKindOf,
   contentSimilarity,
   kmemleakFindings,
   kmemleakSites,
   KmemleakClusteringSchema,
-  KmemleakScanComparisonSchema,
-  splitKmemleakScans,
 } from '../../src/analysis/clusterKmemleak.js';
 import { AllocationSiteSchema, FindingSchema } from '../../src/core/models.js';
 import { KmemleakClusterSchema } from '../../src/report/schema.js';
@@ -92,25 +89,6 @@ describe('clusterKmemleak', () => {
     for (const x of f) FindingSchema.parse(x);
   });
 
-  it('compares scans: the cluster that persists and grows is the leak, the one that vanishes is transient', () => {
-    const scan1 = [0, 1, 2].map((i) => obj(`0xa${i}`, 4096, 'cat', schedstat(4295012345 + i), SEQ)).join('') +
-      [0, 1].map((i) => obj(`0xb${i}`, 512, 'swapper/0', '\u0001\u0002\u0003\u0004', SKB)).join('');
-    const scan2 = [0, 1, 2, 3, 4].map((i) => obj(`0xa${i}`, 4096, 'cat', schedstat(4295012345 + i), SEQ)).join('');
-    const parsed = parseKmemleak(`${scan1}=====\n${scan2}`).records;
-    const scans = splitKmemleakScans(parsed);
-    expect(scans.map((s) => s.length)).toEqual([5, 5]);
-    const cmp = compareKmemleakScans(scans, { source: 'k.txt' });
-    KmemleakScanComparisonSchema.parse(cmp);
-    expect(cmp.growing).toEqual(['seq_read_iter']);
-    expect(cmp.vanished).toEqual(['__alloc_skb']);
-    expect(cmp.clusters[0]).toMatchObject({ culprit: 'seq_read_iter', counts: [3, 5], bytes: [12288, 20480], persistingObjects: 3, status: 'growing' });
-    expect(cmp.clusters[1]).toMatchObject({ culprit: '__alloc_skb', counts: [2, 0], status: 'vanished', lastSeenScan: 0 });
-    const findings = kmemleakFindings(clusterKmemleak(scans[1]), cmp);
-    expect(findings[0].severity).toBe('critical');
-    expect(compareKmemleakScans([scans[0]])).toMatchObject({ insufficientData: true });
-    expect(compareKmemleakScans([])).toMatchObject({ insufficientData: true, clusters: [] });
-  });
-
   it('measures content similarity', () => {
     expect(contentSimilarity([1, 2, 3, 4], [1, 2, 3, 5])).toBe(0.75);
     expect(contentSimilarity([], [])).toBe(1);
@@ -127,7 +105,6 @@ describe('clusterKmemleak', () => {
     const recs = parseKmemleak(sample('public/kmemleak/arm64-6.17-crc-nobracket-bpf.txt')).records;
     const copy = structuredClone(recs);
     clusterKmemleak(recs);
-    compareKmemleakScans([recs, recs]);
     expect(recs).toEqual(copy);
     expect(clusterKmemleak([])).toMatchObject({ insufficientData: true, objects: 0 });
   });

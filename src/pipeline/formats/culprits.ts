@@ -1,5 +1,6 @@
 import type { AllocationSite } from '../../core/models.js';
-import { clusterKmemleak, compareKmemleakScans, kmemleakFindings, kmemleakSites, splitKmemleakScans } from '../../analysis/clusterKmemleak.js';
+import { kmemleakSites } from '../../analysis/clusterKmemleak.js';
+import { kmemleakAcrossScans, kmemleakAcrossScansFindings } from '../../analysis/kmemleakAcrossScans.js';
 import { leakSites, toAllocationSites } from '../../analysis/leakSites.js';
 import { oomTimeline } from '../../analysis/oomTimeline.js';
 import { bpftraceStackGrowth, memleakStackGrowth, stackGrowthFindings, stackGrowthSites, type StackGrowthResult } from '../../analysis/stackGrowth.js';
@@ -23,17 +24,24 @@ function addStackGrowth(result: StackGrowthResult, a: ParsedArtefact, ctx: Analy
   addSites(ctx, stackGrowthSites(result));
 }
 
+/**
+ * Every kmemleak scan of a capture folder, appended in one log or kept in separate files, is one
+ * series of scans: objects are identified by address across them, and the latest scan heads.
+ */
 export const kmemleakModule: FormatModule = {
   format: 'kmemleak',
   parser: kmemleakParser,
-  analyze(a, ctx) {
-    const objects = recordsOf<KmemleakObject>(a);
-    const clustering = clusterKmemleak(objects, { source: a.path });
-    const scans = splitKmemleakScans(objects);
-    const comparison = scans.length > 1 ? compareKmemleakScans(scans, { source: a.path }) : undefined;
-    ctx.sections.kmemleakClusters.push(...clustering.clusters.map((c) => ({ ...c, source: a.path })));
-    ctx.findings.push(...kmemleakFindings(clustering, comparison));
-    addSites(ctx, kmemleakSites(clustering));
+  analyzeTogether(artefacts, ctx) {
+    const across = kmemleakAcrossScans(artefacts.map((a) => ({ source: a.path, objects: recordsOf<KmemleakObject>(a) })));
+    const series = new Map(across.clusters.map((c) => [`${c.culprit}\u0000${c.backtraceKey}`, c]));
+    ctx.sections.kmemleakClusters.push(
+      ...across.latest.clusters.map((c) => {
+        const s = series.get(`${c.culprit}\u0000${c.backtraceKey}`);
+        return { ...c, ...(s && across.scans.length > 1 ? { scanCounts: s.counts, scanBytes: s.bytes, scanStatus: s.status } : {}) };
+      }),
+    );
+    ctx.findings.push(...kmemleakAcrossScansFindings(across, { limitBytes: ctx.options.limitBytes ?? ctx.memTotalBytes ?? null, thresholds: ctx.options.alertThresholds }));
+    addSites(ctx, kmemleakSites(across.latest));
   },
 };
 

@@ -26,6 +26,11 @@ export interface FormatModule {
   readonly parser: ParserDefinition<any, any>;
   /** Adds this artefact's sections, findings and usage series to the context. */
   analyze?(artefact: ParsedArtefact, ctx: AnalysisContext): void;
+  /**
+   * Analyses every artefact of this format in one capture folder together (kmemleak scans kept in
+   * separate files are one series of scans). Called once per folder, instead of `analyze`.
+   */
+  analyzeTogether?(artefacts: readonly ParsedArtefact[], ctx: AnalysisContext): void;
   /** A consumer for records while they stream, when holding them all would not be bounded. */
   streaming?(source: string, options: AnalyzeOptions): StreamingConsumer;
   /** Parses a byte stream (default: the parser's line front end). */
