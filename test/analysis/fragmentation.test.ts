@@ -152,10 +152,10 @@ describe('analyzeFragmentation on D5 (hold, kill, idle)', () => {
   it('gives fragmentation findings and a report section with heatmap series', async () => {
     const findings = fragmentationFindings(a, 'buddyinfo.txt');
     expect(findings).toHaveLength(1);
-    expect(FindingSchema.parse(findings[0])).toBeTruthy();
+    expect(FindingSchema.parse(findings[0])).toEqual(findings[0]);
     expect(findings[0]).toMatchObject({ kind: 'fragmentation', culprit: 'node0/Normal', space: 'kernel' });
     const section = fragmentationSection(a, [checkKernelIndices(buddy(), parseExtfragIndex(sample(`${D5}extfrag_index.txt`)).records, 'extfrag_index')]);
-    expect(ReportSchema.shape.fragmentation.parse(section)).toBeTruthy();
+    expect(ReportSchema.shape.fragmentation.parse(section)).toEqual(section);
     expect(JSON.parse(JSON.stringify(section))).toEqual(section);
     expect(z.t).toHaveLength(71);
     expect(z.freeBlocks).toHaveLength(11);
