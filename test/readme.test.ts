@@ -18,7 +18,9 @@ describe('README', () => {
     const commands = quick.split('\n').filter((l) => l.startsWith('npm '));
     expect(commands.map((c) => c.split('#')[0].trim())).toEqual(['npm ci && npm run demo', 'npm test']);
     expect(pkg.scripts.demo).toContain('analyze samples');
-    expect(pkg.scripts.test).toBe('vitest run');
+    // npm test type-checks the whole tree (src, test, bench, examples) before running vitest.
+    expect(pkg.scripts.test).toBe('npm run typecheck && vitest run');
+    expect(pkg.scripts.typecheck).toBe('tsc --noEmit -p .');
     expect(ci).toContain('npm ci');
     expect(ci).toContain('npm test');
   });

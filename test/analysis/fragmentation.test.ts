@@ -151,7 +151,7 @@ describe('analyzeFragmentation on D5 (hold, kill, idle)', () => {
   it('gives fragmentation findings and a report section with heatmap series', async () => {
     const findings = fragmentationFindings(a, 'buddyinfo.txt');
     expect(findings).toHaveLength(1);
-    expect(FindingSchema.parse(findings[0])).toBeTruthy();
+    expect(FindingSchema.parse(findings[0])).toEqual(findings[0]);
     expect(findings[0]).toMatchObject({ kind: 'fragmentation', culprit: 'node0/Normal', space: 'kernel' });
     const check = checkKernelIndices(buddy(), parseExtfragIndex(sample(`${D5}extfrag_index.txt`)).records, 'extfrag_index');
     const section = { analyses: [{ ...a, source: 'buddyinfo.txt', kernelIndexChecks: [{ source: 'extfrag_index.txt', ...check }] }], classifications: [] };

@@ -18,14 +18,14 @@ describe('leakSites', () => {
     expect(LeakSitesResultSchema.parse(r)).toEqual(r);
     expect(r.sites).toHaveLength(1);
     const [s] = r.sites;
-    expect(LeakSiteSchema.parse(s)).toBeTruthy();
+    expect(LeakSiteSchema.parse(s)).toEqual(s);
     expect(s).toMatchObject({ site: 'parse_config_entry', siteLocation: 'cfgleak.c:53', bytes: 16384, count: 4, kind: 'definite', tool: 'valgrind', pid: 4633 });
     expect(s.stack).toEqual(['malloc', 'parse_config_entry', 'reload_config', 'run_event_loop', 'main']);
     // Ground truth: still reachable 4,096 bytes in 16 blocks (the bounded log ring) is not a leak.
     expect(r.summaries[0].reachable).toEqual({ bytes: 4096, count: 16 });
     expect(r.findings).toHaveLength(1);
     const [f] = r.findings;
-    expect(FindingSchema.parse(f)).toBeTruthy();
+    expect(FindingSchema.parse(f)).toEqual(f);
     expect(f).toMatchObject({ kind: 'leak-site', severity: 'critical', space: 'user', culprit: 'parse_config_entry', source: D3_VALGRIND });
     expect(f.evidence[0].lines).toEqual([17, 22]);
     expect(f.evidence[0].values).toMatchObject({ bytes: 16384, count: 4, kind: 'definite' });

@@ -26,8 +26,8 @@ describe('meminfoAttribution', () => {
     expect(comp(r, 'SUnreclaim').verdict).not.toBe('leak');
     expect(r.findings.some((f) => f.title.startsWith('meminfo AnonPages grows') && f.severity === 'critical')).toBe(true);
     expect(r.findings.every((f) => f.kind === 'meminfo-growth' || f.kind === 'unaccounted-memory-growth')).toBe(true);
-    expect(MeminfoSectionSchema.parse(r)).toBeTruthy();
-    expect(MeminfoAttributionResultSchema.parse(r)).toBeTruthy();
+    expect(MeminfoSectionSchema.parse(r)).toEqual(r);
+    expect(MeminfoAttributionResultSchema.parse(r)).toEqual(r);
     await expect(
       JSON.stringify(
         {

@@ -16,7 +16,7 @@ describe('oomTimeline', () => {
     expect(OomTimelineResultSchema.parse(t)).toEqual(t);
     expect(t.events).toHaveLength(1);
     const [e] = t.events;
-    expect(OomEventSchema.parse(e)).toBeTruthy();
+    expect(OomEventSchema.parse(e)).toEqual(e);
     expect(e).toMatchObject({
       time: 13449.623801, victimPid: 14728, victimComm: 'stress', anonRssKb: 24064, constraint: 'CONSTRAINT_MEMCG', order: 0, source: CENTOS,
       gfpMask: '0xd0', triggerComm: 'stress', totalVmKb: 269616, fileRssKb: 4, shmemRssKb: 0, memcgUsageKb: 53824, memcgLimitKb: 102400,
@@ -26,7 +26,7 @@ describe('oomTimeline', () => {
     expect(e.allocCaller).toBe('page fault');
     expect(e.largestTasks[0]).toEqual({ pid: 14728, name: 'stress', rssKb: 26420 });
     expect(t.findings).toHaveLength(1);
-    expect(FindingSchema.parse(t.findings[0])).toBeTruthy();
+    expect(FindingSchema.parse(t.findings[0])).toEqual(t.findings[0]);
     expect(t.findings[0]).toMatchObject({ kind: 'oom-kill', severity: 'critical', space: 'user' });
     expect(t.findings[0].title).toContain('memory cgroup limit');
     expect(t.findings[0].evidence[0].lines).toEqual([1, 37]);

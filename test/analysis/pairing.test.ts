@@ -103,7 +103,7 @@ describe('pairing on D1 main (300 leaked eventfds, pid 2117)', () => {
     expect(top4).toEqual(['__d_alloc', 'alloc_empty_file', 'do_eventfd', 'security_file_alloc']);
     expect(r.findings.map((f) => f.culprit).sort()).toEqual(top4);
     for (const f of r.findings) {
-      expect(FindingSchema.parse(f)).toBeTruthy();
+      expect(FindingSchema.parse(f)).toEqual(f);
       expect(f).toMatchObject({ kind: 'allocation-site-leak', space: 'kernel', source: 'd1p.report.txt.gz' });
       expect(f.evidence[0].lines![0]).toBeGreaterThan(0);
     }

@@ -76,7 +76,7 @@ describe('slabGrowth', () => {
     const culprits = r.findings.map((f) => f.culprit);
     expect(culprits.slice(0, 4).sort()).toEqual([...LEAKERS].sort());
     for (const f of r.findings) {
-      expect(FindingSchema.parse(f)).toBeTruthy();
+      expect(FindingSchema.parse(f)).toEqual(f);
       expect(f.kind).toBe('slab-cache-growth');
       expect(f.space).toBe('kernel');
       expect(f.evidence[0].lines![0]).toBeGreaterThan(0);
@@ -89,7 +89,7 @@ describe('slabGrowth', () => {
     expect(r.entries[0].bytesSeries!.v[0]).toBe(r.entries[0].startBytes);
     expect(r.entries[10].bytesSeries).toBeNull();
     for (const e of r.entries) SlabGrowthEntrySchema.parse(e);
-    expect(SlabGrowthResultSchema.parse(r)).toBeTruthy();
+    expect(SlabGrowthResultSchema.parse(r)).toEqual(r);
     expect(JSON.parse(JSON.stringify(r))).toEqual(JSON.parse(JSON.stringify(SlabGrowthResultSchema.parse(r))));
   });
 

@@ -23,8 +23,8 @@ describe('toVegaLite', () => {
       expect(c.spec.$schema).toBe(VEGA_LITE_SCHEMA);
       expect(JSON.parse(JSON.stringify(c.spec))).toEqual(c.spec);
       for (const l of layers(c.spec)) {
-        expect(l.mark).toBeDefined();
-        expect(l.encoding?.x ?? l.encoding?.y).toBeDefined();
+        expect(['area', 'line', 'point', 'rect', 'rule', 'text']).toContain(typeof l.mark === 'string' ? l.mark : l.mark?.type);
+        expect((l.encoding?.x ?? l.encoding?.y)?.type).toMatch(/^(temporal|quantitative|ordinal)$/);
         expect(Array.isArray(l.data?.values ?? (c.spec as Json).data?.values)).toBe(true);
       }
     }
