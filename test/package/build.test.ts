@@ -51,7 +51,11 @@ describe('the built package', () => {
   it('declares its entry points', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.sideEffects).toBe(false);
-    expect(Object.keys(pkg.exports)).toEqual(['.', './node']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './node', './report.schema.json', './package.json']);
+    // node10 module resolution (older TypeScript setups) finds memforensics/node's types too.
+    expect(pkg.typesVersions['*'].node).toEqual(['./dist/node.d.ts']);
+    expect(pkg.files).toContain('schema');
+    expect(JSON.parse(readFileSync(path.join(ROOT, pkg.exports['./report.schema.json']), 'utf8')).title).toBe('memforensics report');
     expect(pkg.bin.memforensics).toBe('./bin/memforensics.mjs');
     expect(pkg.engines.node).toBe('>=20');
   });
