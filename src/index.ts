@@ -94,4 +94,5 @@ export { RenderMarkdownOptionsSchema, renderMarkdown, type RenderMarkdownOptions
 export { REPORT_CSP, RenderHtmlOptionsSchema, renderHtml, type RenderHtmlOptions } from './report/html.js';
 export { ToVegaLiteOptionsSchema, VEGA_LITE_SCHEMA, VegaLiteChartSchema, toVegaLite, type ToVegaLiteOptions, type VegaLiteChart } from './report/vegaLite.js';
 export { BuildChartsOptionsSchema, ChartLayerRoleSchema, ChartLayerSchema, ChartMarkerSchema, ChartSpecSchema, HeatmapSchema, buildCharts, trendOverlays, type BuildChartsOptions, type ChartLayer, type ChartLayerRole, type ChartMarker, type ChartSpec } from './report/charts.js';
+export { reportJsonSchema } from './report/jsonSchema.js';
 export { escapeHtml, escapeMarkdown, jsonForScript, markdownCode, visibleText } from './report/escape.js';
