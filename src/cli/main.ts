@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +25,8 @@ Usage:
   memforensics analyze PATH... [options]   analyse capture files and folders (.gz transparently)
   memforensics detect PATH...              show the detected format of each file
   memforensics formats                     list the supported formats
+  memforensics capture [--print] [ARGS]    run the capture kit (POSIX sh, for the device), or print it
+                                           (memforensics capture --print > capture.sh; sh capture.sh -h)
   memforensics --version                   print the version
 
 analyze options:
@@ -83,8 +88,35 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'detect') return detect(rest);
+  if (command === 'capture') return capture(rest);
   if (command === 'analyze') return analyzeCommand(rest);
   throw new UsageError(`unknown command '${command}'`);
+}
+
+/** The capture kit's script, found from this file (src/cli in a clone, dist in the package). */
+function captureScriptPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = path.join(dir, 'capture', 'memforensics-capture.sh');
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new InputError('the capture kit (capture/memforensics-capture.sh) is missing from this installation');
+}
+
+/** `capture --print` writes the kit to stdout (to copy to a device); otherwise it runs it here with sh. */
+async function capture(args: string[]): Promise<number> {
+  const script = captureScriptPath();
+  if (args.includes('--print')) {
+    process.stdout.write(readFileSync(script, 'utf8'));
+    return 0;
+  }
+  const child = spawn('sh', [script, ...args], { stdio: 'inherit' });
+  // The kit stops cleanly on SIGINT/SIGTERM: forward them instead of dying first.
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
 async function detect(paths: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import { chooseFormat } from '../parsers/auto.js';
 import { nodeDecodeAscii } from './fastDecode.js';
 import type { Report } from '../report/schema.js';
 import type { AnalyzePathsOptions, ParseTask } from './tasks.js';
+import { declaredFormat, isCaptureManifest, parseCaptureManifest, unsupportedDeclared, type CaptureManifest } from '../parsers/capture/manifest.js';
 import { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget } from './files.js';
 
 export type { AnalyzePathsOptions } from './tasks.js';
@@ -51,14 +52,42 @@ export async function planPaths(paths: readonly string[]): Promise<{ order: stri
     if (target) sidecarOf.set(f.path, target);
   }
   const sidecarFor = new Map([...sidecarOf].map(([sidecar, target]) => [target, sidecar]));
+  const manifests = await captureManifests(files.map((f) => f.path));
   const tasks: ParseTask[] = [];
   for (const f of files) {
     order.push(f.path);
-    if (f.documentation) fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, skipped: 'documentation' });
+    const manifest = manifests.get(path.dirname(f.path));
+    if (manifest?.path === f.path) {
+      fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, skipped: 'capture-manifest' });
+      // What the kit could not read is listed, so that a missing slabinfo is not a silent gap.
+      for (const u of manifest.manifest.unreadable) {
+        const where = `${path.dirname(f.path)}${path.sep}[not captured] ${u.source}`;
+        order.push(where);
+        fixed.set(where, { path: where, format: null, skipped: `not captured: ${u.reason}` });
+      }
+    } else if (f.documentation) fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, skipped: 'documentation' });
     else if (sidecarOf.has(f.path)) fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, sidecarOf: sidecarOf.get(f.path) });
-    else tasks.push({ path: f.path, bytes: f.bytes, ...(sidecarFor.has(f.path) ? { sidecar: sidecarFor.get(f.path) } : {}) });
+    else if (manifest && unsupportedDeclared(manifest.manifest, path.basename(f.path))) {
+      // Captured for a format this version does not read: listed as such, never guessed at.
+      fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, skipped: `captured as ${unsupportedDeclared(manifest.manifest, path.basename(f.path))}, a format this version does not read` });
+    } else {
+      const declared = manifest ? declaredFormat(manifest.manifest, path.basename(f.path)) : undefined;
+      const interval = manifest?.manifest.intervalSeconds ?? undefined;
+      tasks.push({ path: f.path, bytes: f.bytes, ...(sidecarFor.has(f.path) ? { sidecar: sidecarFor.get(f.path) } : {}), ...(declared ? { format: declared } : {}), ...(interval ? { intervalSeconds: interval } : {}) });
+    }
   }
   return { order, tasks, fixed };
+}
+
+/** The capture kit's manifest of each folder that has one (manifest.txt starting with its header). */
+async function captureManifests(files: readonly string[]): Promise<Map<string, { path: string; manifest: CaptureManifest }>> {
+  const out = new Map<string, { path: string; manifest: CaptureManifest }>();
+  for (const f of files) {
+    if (path.basename(f) !== 'manifest.txt') continue;
+    const text = await readFile(f, 'utf8').catch(() => '');
+    if (isCaptureManifest(text)) out.set(path.dirname(f), { path: f, manifest: parseCaptureManifest(text) });
+  }
+  return out;
 }
 
 /**
@@ -101,10 +130,15 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     if (kind === 'binary') return { path: file, format: null, bytes, error: { code: 'BINARY_INPUT', message: 'binary file, not a text capture' } };
     const head = await readHead(file, 64 * 1024, kind);
     const parserOptions: Record<string, unknown> = {};
-    if (options.intervalSeconds) parserOptions.intervalSeconds = options.intervalSeconds;
+    // --interval first; else the interval the capture kit's manifest declared.
+    const intervalSeconds = options.intervalSeconds ?? task.intervalSeconds;
+    if (intervalSeconds) parserOptions.intervalSeconds = intervalSeconds;
     if (sidecar) parserOptions.timestamps = parseTimestampsSidecar(await readFile(sidecar, 'utf8'));
     // Formats whose records are consumed while streaming (traces, long series) never hold all records.
-    const { format, detection } = chooseFormat(head, { path: file, format: options.format });
+    const declared = options.format ? undefined : task.format;
+    const { format, detection } = declared
+      ? { format: declared, detection: { method: 'forced' as const, confidence: 1, reason: 'declared by the capture manifest' } }
+      : chooseFormat(head, { path: file, format: options.format });
     const module = formatModule(format);
     const consumer = module.streaming?.(file, options);
     const chunks = options.onProgress ? counting(readChunks(file, kind), (n) => options.onProgress!(file, n, bytes)) : readChunks(file, kind);

@@ -20,6 +20,10 @@ export interface ParseTask {
   path: string;
   bytes: number;
   sidecar?: string;
+  /** The format a capture manifest declared for this file (detection is skipped). */
+  format?: FormatId;
+  /** The sampling interval a capture manifest declared (for series without their own times). */
+  intervalSeconds?: number;
 }
 
 /** The serialisable subset of the options a worker needs. */

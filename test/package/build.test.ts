@@ -55,6 +55,7 @@ describe('the built package', () => {
     // node10 module resolution (older TypeScript setups) finds memforensics/node's types too.
     expect(pkg.typesVersions['*'].node).toEqual(['./dist/node.d.ts']);
     expect(pkg.files).toContain('schema');
+    expect(pkg.files).toContain('capture');
     expect(JSON.parse(readFileSync(path.join(ROOT, pkg.exports['./report.schema.json']), 'utf8')).title).toBe('memforensics report');
     expect(pkg.bin.memforensics).toBe('./bin/memforensics.mjs');
     expect(pkg.engines.node).toBe('>=20');
