@@ -44,9 +44,20 @@ function badge(sev: string): string {
   return `<span class="badge ${sevClass(sev)}">${h(sev)}</span>`;
 }
 
+/** Badge colours of the words analyses judge with: red for what leaks, green for what does not. */
+const VERDICT_TONE = new Map<string, 'v-leak' | 'v-no-leak'>([
+  ['leak', 'v-leak'],
+  ['no-leak', 'v-no-leak'],
+  // A --baseline comparison's item statuses and fix verdicts.
+  ['remains', 'v-leak'],
+  ['new', 'v-leak'],
+  ['gone', 'v-no-leak'],
+  ['the fix holds', 'v-no-leak'],
+  ['the fix does not hold', 'v-leak'],
+]);
+
 function verdictBadge(v: string): string {
-  const cls = v === 'leak' ? 'v-leak' : v === 'no-leak' ? 'v-no-leak' : 'v-other';
-  return `<span class="badge ${cls}">${h(v)}</span>`;
+  return `<span class="badge ${VERDICT_TONE.get(v) ?? 'v-other'}">${h(v)}</span>`;
 }
 
 function evidenceValues(values: Evidence['values']): string {
@@ -204,7 +215,6 @@ function renderTables(report: Report, o: Opts): { html: string; toc: [string, st
   add(LEAK_SITES.id, LEAK_SITES.title, tableSection(LEAK_SITES, report.leakSites, o, LEAK_SITES.id, 'Leak sites (sanitizers, valgrind)'));
   add(OOM_KILLS.id, OOM_KILLS.title, tableSection(OOM_KILLS, report.oomEvents, o));
   if (report.fragmentation) add('fragmentation', 'Leak or fragmentation', fragmentationSection(report.fragmentation, o));
-  if (report.comparison) add('comparison', 'Comparison', comparisonSection(report.comparison, o));
   add(ARTEFACTS.id, ARTEFACTS.title, tableSection(ARTEFACTS, report.artefacts, o));
   return { html: sections.map((s) => s[2]).join('\n'), toc: sections.map(([id, title]) => [id, title]) };
 }
@@ -334,7 +344,9 @@ export function renderHtml(report: Report, options: RenderHtmlOptions = {}): str
   const chartHtml = renderCharts(charts);
   const tables = renderTables(report, o);
   const title = o.title ?? `memforensics: ${report.verdict.kind.replace(/-/g, ' ')}`;
-  const toc: [string, string][] = [['verdict', 'Verdict'], ['findings', 'Findings'], ...chartHtml.toc, ...tables.toc];
+  // A --baseline run answers "does the fix hold?" right after the verdict.
+  const comparison = report.comparison ? comparisonSection(report.comparison, o) : '';
+  const toc: [string, string][] = [['verdict', 'Verdict'], ...(comparison ? [['comparison', 'Comparison'] as [string, string]] : []), ['findings', 'Findings'], ...chartHtml.toc, ...tables.toc];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -351,6 +363,7 @@ export function renderHtml(report: Report, options: RenderHtmlOptions = {}): str
 <nav class="toc" aria-label="Contents">${toc.map(([id, t]) => `<a href="#${h(id)}">${h(t)}</a>`).join('')}</nav>
 <main>
 ${renderVerdict(report)}
+${comparison}
 ${renderFindings(report, o)}
 ${chartHtml.html}
 ${tables.html}

@@ -179,6 +179,9 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
   if (v.evidence?.length) out.push('', ...v.evidence.slice(0, o.maxEvidence).map((e) => evidenceLine(e, '')));
   if (v.suggestedCaptures?.length) out.push('', 'What to capture next:', ...v.suggestedCaptures.map((c) => `- ${markdownCode(c)}`));
 
+  // A --baseline run answers "does the fix hold?" first.
+  if (report.comparison) out.push('', '## Comparison with the baseline', '', ...comparisonLines(report.comparison, o));
+
   // Findings.
   const findings = report.findings.slice(0, o.maxFindings);
   section(
@@ -218,7 +221,6 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
   tableSection(out, LEAK_SITES, report.leakSites, o);
   tableSection(out, OOM_KILLS, report.oomEvents, o);
   if (report.fragmentation) out.push('', '## Leak or fragmentation', '', ...fragmentationLines(report.fragmentation, o));
-  if (report.comparison) out.push('', '## Comparison with the baseline', '', ...comparisonLines(report.comparison, o));
   section(out, ARTEFACTS.title, report.artefacts.length, report.artefacts.length, table(ARTEFACTS, report.artefacts, o));
   out.push('', `_memforensics ${markdownCode(report.tool.version)}, report schema v${report.schemaVersion}. Times are UTC._`, '');
   return out.join('\n');
