@@ -346,7 +346,9 @@ export function renderHtml(report: Report, options: RenderHtmlOptions = {}): str
   const title = o.title ?? `memforensics: ${report.verdict.kind.replace(/-/g, ' ')}`;
   // A --baseline run answers "does the fix hold?" right after the verdict.
   const comparison = report.comparison ? comparisonSection(report.comparison, o) : '';
-  const toc: [string, string][] = [['verdict', 'Verdict'], ...(comparison ? [['comparison', 'Comparison'] as [string, string]] : []), ['findings', 'Findings'], ...chartHtml.toc, ...tables.toc];
+  const toc: [string, string][] = [['verdict', 'Verdict']];
+  if (comparison) toc.push(['comparison', 'Comparison']);
+  toc.push(['findings', 'Findings'], ...chartHtml.toc, ...tables.toc);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Evidence } from '../core/models.js';
 import type { Comparison } from '../analysis/comparison.js';
+import type { LeakTrendVerdict } from '../analysis/trend/index.js';
 import { ALLOCATION_SITES, ARTEFACTS, COMPARISON, fragmentationZones, KMEMLEAK_CLUSTERS, LEAK_SITES, MEMINFO, meminfoLines, OOM_KILLS, SLAB_CACHES, STACK_GROWTH, TRENDS, type Cell, type Table } from './columns.js';
 import { escapeMarkdown, escapeMarkdownCell, markdownCode } from './escape.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
@@ -23,6 +24,9 @@ export type RenderMarkdownOptions = z.input<typeof RenderMarkdownOptionsSchema>;
 type Opts = z.output<typeof RenderMarkdownOptionsSchema>;
 
 const md = escapeMarkdown;
+
+/** Trend verdicts (LeakTrendVerdict) of a counter that did not move, or could not be judged. */
+const QUIET: ReadonlySet<string> = new Set<LeakTrendVerdict>(['no-leak', 'insufficient-data']);
 /** A capture string in a table cell. */
 const cc = (s: string) => markdownCode(s, true);
 
@@ -210,8 +214,8 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
   tableSection(out, ALLOCATION_SITES, report.allocationSites, o);
   tableSection(out, SLAB_CACHES, report.slabGrowth, o);
   for (const m of report.meminfo) {
-    // Counters that do not grow stay in the JSON report: the table is what moved.
-    const rows = meminfoLines(m).filter((c) => !['no-leak', 'flat', 'insufficient-data'].includes(c.verdict));
+    // Counters the trend engine found flat or could not judge stay in the JSON report: the table is what moved.
+    const rows = meminfoLines(m).filter((c) => !QUIET.has(c.verdict));
     const shown = rows.slice(0, o.topN);
     out.push('', `## Meminfo: ${markdownCode(m.source)}`, '', ...(rows.length ? table(MEMINFO, shown, o) : ['No counter grows.']));
     if (rows.length > shown.length) out.push('', `_${rows.length - shown.length} more in the JSON report._`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ALLOCATION_SITES, ARTEFACTS, COMPARISON, fragmentationZones, KMEMLEAK_CLUSTERS, LEAK_SITES, MEMINFO, meminfoLines, OOM_KILLS, SLAB_CACHES, STACK_GROWTH, TRENDS, type Cell, type Table } from '../../src/report/columns.js';
 import { ReportSchema } from '../../src/report/schema.js';
 import { FRAG_SNAPSHOTS, fragmentationReport } from '../fixtures/reports/fragmentation.js';
 import { hostileReport, PAYLOADS } from '../fixtures/reports/hostile.js';
@@ -38,5 +39,58 @@ describe('report fixtures are reports the schema takes unchanged (strict round-t
     expect(ReportSchema.parse(report)).toEqual(report);
     const json = JSON.stringify(report);
     for (const p of PAYLOADS) expect(json).toContain(JSON.stringify(p).slice(1, -1));
+  });
+});
+
+/** The capture strings a cell shows. */
+function captureText(c: Cell): string[] {
+  switch (c.kind) {
+    case 'code':
+      return [c.text];
+    case 'codes':
+      return [...c.items];
+    case 'stack':
+      return [...c.frames];
+    case 'preview':
+      return [c.text];
+    default:
+      return [];
+  }
+}
+
+describe('the hostile fixture puts a payload in every capture string the tables show', () => {
+  const report = hostileReport();
+  const frag = report.fragmentation!.analyses[0];
+  const isPayload = (s: string) => PAYLOADS.some((p) => s.includes(p));
+  function check<T>(table: Table<T>, rows: readonly T[]): void {
+    expect(rows.length, table.title).toBeGreaterThan(0);
+    for (const col of table.columns) {
+      for (const row of rows) {
+        for (const s of captureText(col.cell(row))) expect(isPayload(s), `${table.title} / ${col.head}: ${s}`).toBe(true);
+      }
+    }
+  }
+  it.each([
+    ['trends', () => check(TRENDS, report.trends)],
+    ['allocation sites', () => check(ALLOCATION_SITES, report.allocationSites)],
+    ['slab caches', () => check(SLAB_CACHES, report.slabGrowth)],
+    ['meminfo (components)', () => check(MEMINFO, report.meminfo[0].components.map((c) => meminfoLines({ ...report.meminfo[0], components: [c], unaccounted: null })[0]))],
+    ['kmemleak clusters', () => check(KMEMLEAK_CLUSTERS, report.kmemleakClusters)],
+    ['stacks', () => check(STACK_GROWTH, report.stackGrowth)],
+    ['leak sites', () => check(LEAK_SITES, report.leakSites)],
+    ['OOM kills', () => check(OOM_KILLS, report.oomEvents)],
+    ['fragmentation zones', () => check(fragmentationZones(frag.highOrder, frag.pageSize), frag.zones)],
+    ['comparison', () => check(COMPARISON, report.comparison!.items)],
+    ['artefacts', () => check(ARTEFACTS, report.artefacts)],
+  ])('%s', (_name, run) => run());
+  it('and in the prose fields: verdicts of the analyses, constraints, detection reasons, measures', () => {
+    expect(isPayload(report.slabGrowth[0].verdict)).toBe(true);
+    expect(isPayload(report.meminfo[0].components[0].verdict)).toBe(true);
+    expect(isPayload(report.meminfo[0].unaccounted!.verdict)).toBe(true);
+    expect(report.oomEvents.every((e) => e.constraint !== null && isPayload(e.constraint))).toBe(true);
+    expect(isPayload(report.artefacts[0].detection!.reason)).toBe(true);
+    expect(report.comparison!.items.every((i) => isPayload(i.measure))).toBe(true);
+    expect(isPayload(report.comparison!.summary)).toBe(true);
+    expect(report.trends.every((t) => isPayload(t.method) && isPayload(t.series))).toBe(true);
   });
 });
