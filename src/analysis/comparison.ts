@@ -12,6 +12,11 @@ export const ComparisonItemSchema = z.object({
   after: z.number().nullable(),
   /** What the numbers are (outstanding bytes, bytes per hour, ...). */
   measure: z.string(),
+  /**
+   * The unit of `before` and `after`, so a renderer can humanise them: `bytes`, `bytes/s`,
+   * `bytes/h`, or a trend's series unit per hour (`kB/h`).
+   */
+  unit: z.string(),
 });
 export type ComparisonItem = z.infer<typeof ComparisonItemSchema>;
 

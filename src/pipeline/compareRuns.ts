@@ -5,6 +5,8 @@ interface Keyed {
   key: string;
   value: number;
   leaking: boolean;
+  /** Unit of value (ComparisonItem.unit). */
+  unit: string;
 }
 
 function keyedSections(r: Report): Record<ComparisonItem['section'], { measure: string; items: Keyed[] }> {
@@ -12,27 +14,27 @@ function keyedSections(r: Report): Record<ComparisonItem['section'], { measure: 
     allocationSites: {
       measure: 'outstanding bytes',
       // Other tools' sites are compared in their own sections (stackGrowth, leakSites, kmemleakClusters).
-      items: r.allocationSites.filter((s) => 'flagged' in s).map((s) => ({ key: `${s.site}${s.comm ? ` (${s.comm})` : ''}`, value: s.outstandingBytes, leaking: s.outstandingBytes > 0 && (s.flagged || (s.growthBytesPerSecond ?? 0) > 0) })),
+      items: r.allocationSites.filter((s) => 'flagged' in s).map((s) => ({ key: `${s.site}${s.comm ? ` (${s.comm})` : ''}`, value: s.outstandingBytes, unit: 'bytes', leaking: s.outstandingBytes > 0 && (s.flagged || (s.growthBytesPerSecond ?? 0) > 0) })),
     },
     kmemleakClusters: {
       measure: 'bytes',
-      items: r.kmemleakClusters.map((c) => ({ key: c.culprit, value: c.bytes, leaking: c.count > 0 })),
+      items: r.kmemleakClusters.map((c) => ({ key: c.culprit, value: c.bytes, unit: 'bytes', leaking: c.count > 0 })),
     },
     stackGrowth: {
       measure: 'growth bytes/s',
-      items: r.stackGrowth.map((s) => ({ key: s.stack.slice(0, 3).join(' <- '), value: s.growthBytesPerSecond ?? 0, leaking: (s.growthBytesPerSecond ?? 0) > 0 && s.verdict !== 'bounded' })),
+      items: r.stackGrowth.map((s) => ({ key: s.stack.slice(0, 3).join(' <- '), value: s.growthBytesPerSecond ?? 0, unit: 'bytes/s', leaking: (s.growthBytesPerSecond ?? 0) > 0 && s.verdict !== 'bounded' })),
     },
     leakSites: {
       measure: 'bytes',
-      items: r.leakSites.filter((s) => s.kind !== 'reachable').map((s) => ({ key: `${s.site} [${s.kind}]`, value: s.bytes, leaking: s.kind === 'definite' || s.kind === 'indirect' })),
+      items: r.leakSites.filter((s) => s.kind !== 'reachable').map((s) => ({ key: `${s.site} [${s.kind}]`, value: s.bytes, unit: 'bytes', leaking: s.kind === 'definite' || s.kind === 'indirect' })),
     },
     slabGrowth: {
       measure: 'bytes/hour',
-      items: r.slabGrowth.map((s) => ({ key: s.cache, value: s.slopeBytesPerHour ?? 0, leaking: s.verdict === 'leak' })),
+      items: r.slabGrowth.map((s) => ({ key: s.cache, value: s.slopeBytesPerHour ?? 0, unit: 'bytes/h', leaking: s.verdict === 'leak' })),
     },
     trends: {
       measure: 'slope per hour',
-      items: r.trends.map((t) => ({ key: t.series, value: t.slopePerHour ?? 0, leaking: t.verdict === 'leak' })),
+      items: r.trends.map((t) => ({ key: t.series, value: t.slopePerHour ?? 0, unit: `${t.unit}/h`, leaking: t.verdict === 'leak' })),
     },
   };
 }
@@ -54,10 +56,10 @@ export function compareRuns(before: Report, after: Report): Comparison {
     const afterAll = new Map(a[section].items.map((x) => [x.key, x]));
     for (const [key, x] of beforeLeaks) {
       const y = afterLeaks.get(key);
-      items.push({ section, key, status: y ? 'remains' : 'gone', before: x.value, after: y?.value ?? afterAll.get(key)?.value ?? null, measure: b[section].measure });
+      items.push({ section, key, status: y ? 'remains' : 'gone', before: x.value, after: y?.value ?? afterAll.get(key)?.value ?? null, measure: b[section].measure, unit: x.unit });
     }
     for (const [key, y] of afterLeaks) {
-      if (!beforeLeaks.has(key)) items.push({ section, key, status: 'new', before: null, after: y.value, measure: a[section].measure });
+      if (!beforeLeaks.has(key)) items.push({ section, key, status: 'new', before: null, after: y.value, measure: a[section].measure, unit: y.unit });
     }
   }
   const count = (s: ComparisonItem['status']) => items.filter((i) => i.status === s).length;

@@ -83,11 +83,21 @@ const MD_ORDERED_START = /^(\d{1,9})([.)])(?=\s|$)/;
  * escapeMarkdown('a|b <script>') // 'a\\|b &lt;script>'
  */
 export function escapeMarkdown(value: unknown): string {
-  const text = visibleText(String(value ?? ''))
-    .replace(/\r\n?|\n/g, ' ')
-    .replace(MD_SPECIAL, (ch) => MD_ENTITIES[ch] ?? `\\${ch}`);
+  const text = escapeMarkdownCell(value);
   if (MD_BLOCK_START.test(text)) return `\\${text}`;
   return text.replace(MD_ORDERED_START, '$1\\$2');
+}
+
+/**
+ * Escapes text for a GFM table cell: as escapeMarkdown, without the line-start escapes (a cell
+ * holds inline content only: `+40 MiB/h` or `- 3` cannot open a list there).
+ * @example
+ * escapeMarkdownCell('+2.00 MiB/h') // '+2.00 MiB/h'
+ */
+export function escapeMarkdownCell(value: unknown): string {
+  return visibleText(String(value ?? ''))
+    .replace(/\r\n?|\n/g, ' ')
+    .replace(MD_SPECIAL, (ch) => MD_ENTITIES[ch] ?? `\\${ch}`);
 }
 
 /**

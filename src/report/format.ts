@@ -111,3 +111,26 @@ export function formatPercent(fraction: number | null | undefined): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '–';
   return `${Math.round(fraction * 100)} %`;
 }
+
+/**
+ * A p-value: 4 decimals, or 2 significant digits in exponent form below 1e-4 (`2.2e-37`).
+ * @example formatPValue(0.0312) // '0.0312'
+ */
+export function formatPValue(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '–';
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
+
+/**
+ * A value in a unit that may be a rate (`bytes`, `kB`, `bytes/s`, `bytes/h`, `kB/h`): sizes
+ * humanised, rates per hour signed as formatRate writes them.
+ * @example
+ * formatMeasured(40960, 'kB/h') // '+40.0 MiB/h'
+ * formatMeasured(1280, 'bytes/s') // '1.25 KiB/s'
+ */
+export function formatMeasured(value: number | null | undefined, unit: string): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  if (unit.endsWith('/h')) return formatRate(value, unit.slice(0, -2));
+  if (unit.endsWith('/s')) return `${formatQuantity(value, unit.slice(0, -2))}/s`;
+  return formatQuantity(value, unit);
+}

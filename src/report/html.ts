@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { Evidence, Finding } from '../core/models.js';
+import type { Comparison } from '../analysis/comparison.js';
 import { buildCharts, type ChartSpec } from './charts.js';
+import { ALLOCATION_SITES, ARTEFACTS, COMPARISON, fragmentationZones, KMEMLEAK_CLUSTERS, LEAK_SITES, MEMINFO, meminfoLines, OOM_KILLS, SLAB_CACHES, STACK_GROWTH, TRENDS, type Cell, type Column, type Table } from './columns.js';
 import { escapeHtml, jsonForScript } from './escape.js';
-import { formatBytes, formatDuration, formatNumber, formatPercent, formatQuantity, formatRate, formatTime } from './format.js';
+import { formatBytes, formatDuration, formatNumber, formatPercent } from './format.js';
 import { REPORT_SCRIPT, REPORT_SCRIPT_SHA256, REPORT_STYLE, REPORT_STYLE_SHA256, UPLOT_VERSION } from './html/assets.generated.js';
-import type { Report } from './schema.js';
+import type { FragmentationSection, Report } from './schema.js';
+import type { ClassificationRow } from './sections.js';
 
 export const RenderHtmlOptionsSchema = z.object({
   /** The page title (default: derived from the verdict). */
@@ -33,8 +36,6 @@ export const REPORT_CSP = [
 
 const h = escapeHtml;
 
-type Loose = Record<string, unknown>;
-
 function sevClass(sev: string): string {
   return sev === 'critical' || sev === 'warning' || sev === 'info' ? `sev-${sev}` : 'sev-info';
 }
@@ -43,9 +44,20 @@ function badge(sev: string): string {
   return `<span class="badge ${sevClass(sev)}">${h(sev)}</span>`;
 }
 
+/** Badge colours of the words analyses judge with: red for what leaks, green for what does not. */
+const VERDICT_TONE = new Map<string, 'v-leak' | 'v-no-leak'>([
+  ['leak', 'v-leak'],
+  ['no-leak', 'v-no-leak'],
+  // A --baseline comparison's item statuses and fix verdicts.
+  ['remains', 'v-leak'],
+  ['new', 'v-leak'],
+  ['gone', 'v-no-leak'],
+  ['the fix holds', 'v-no-leak'],
+  ['the fix does not hold', 'v-leak'],
+]);
+
 function verdictBadge(v: string): string {
-  const cls = v === 'leak' ? 'v-leak' : v === 'no-leak' ? 'v-no-leak' : 'v-other';
-  return `<span class="badge ${cls}">${h(v)}</span>`;
+  return `<span class="badge ${VERDICT_TONE.get(v) ?? 'v-other'}">${h(v)}</span>`;
 }
 
 function evidenceValues(values: Evidence['values']): string {
@@ -78,11 +90,18 @@ function renderVerdict(report: Report): string {
 <p class="summary">${h(v.summary)}</p>
 <dl class="facts">${facts.map(([k, val]) => `<div><dt>${h(k)}</dt><dd>${h(val)}</dd></div>`).join('')}</dl>
 ${evidenceList(v.evidence ?? [])}
+${v.suggestedCaptures?.length ? `<p class="meta">What to capture next</p><ul class="evidence">${v.suggestedCaptures.map((c) => `<li><code>${h(c)}</code></li>`).join('')}</ul>` : ''}
 </section>`;
 }
 
 function renderFinding(f: Finding): string {
-  const meta = [f.kind, f.space, f.culprit ? `culprit ${f.culprit}` : undefined, f.score !== undefined ? `score ${formatNumber(f.score)}` : undefined].filter((x): x is string => !!x);
+  const meta = [
+    f.kind,
+    f.confirmedBy?.length ? `confirmed by ${f.confirmedBy.join(', ')}` : undefined,
+    f.space,
+    f.culprit ? `culprit ${f.culprit}` : undefined,
+    f.score !== undefined ? `score ${formatNumber(f.score)}` : undefined,
+  ].filter((x): x is string => !!x);
   return `<article class="finding ${sevClass(f.severity)}">
 <h3>${badge(f.severity)}${h(f.title)}</h3>
 <p class="meta">${meta.map(h).join(' · ')} <span class="src">${h(f.source)}</span></p>
@@ -132,26 +151,6 @@ function renderCharts(charts: readonly ChartSpec[]): { html: string; toc: [strin
   return { html: parts.join('\n'), toc };
 }
 
-interface Column<T> {
-  head: string;
-  cell: (row: T) => string;
-  num?: boolean;
-  wrap?: boolean;
-}
-
-function table<T>(id: string, title: string, rows: readonly T[], cols: Column<T>[], o: Opts, intro = ''): string {
-  if (!rows.length) return '';
-  const shown = rows.slice(0, o.maxTableRows);
-  const head = cols.map((c) => `<th${c.num ? ' class="num"' : ''}>${h(c.head)}</th>`).join('');
-  const body = shown
-    .map((r) => `<tr>${cols.map((c) => `<td${c.num ? ' class="num"' : c.wrap ? ' class="wrap"' : ''}>${c.cell(r)}</td>`).join('')}</tr>`)
-    .join('\n');
-  return `<section id="${id}"><h2>${h(title)} (${rows.length})</h2>${intro}
-<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>
-${body}
-</tbody></table></div>${more(rows.length, shown.length)}</section>`;
-}
-
 function stackDetails(stack: readonly string[], o: Opts, open = false): string {
   if (!stack.length) return '<span class="muted">no stack</span>';
   const frames = stack.slice(0, o.maxStackFrames);
@@ -159,142 +158,71 @@ function stackDetails(stack: readonly string[], o: Opts, open = false): string {
   return `<details${open ? ' open' : ''}><summary>${stack.length} frame${stack.length === 1 ? '' : 's'}: <code>${h(stack[0])}</code></summary><ol class="stack">${frames.map((f) => `<li>${h(f)}</li>`).join('')}${extra}</ol></details>`;
 }
 
-const code = (s: unknown) => `<code>${h(s)}</code>`;
-const src = (s: string) => `<span class="src">${h(s)}</span>`;
+const code = (s: string) => `<code>${h(s)}</code>`;
+
+function cell(c: Cell, o: Opts): string {
+  switch (c.kind) {
+    case 'text':
+      return h(c.text);
+    case 'code':
+      return c.note ? `${code(c.text)} <span class="muted">${h(c.note)}</span>` : code(c.text);
+    case 'codes':
+      return c.items.map(code).join(' ') + (c.hidden ? ` <span class="muted">+${c.hidden}</span>` : '');
+    case 'stack':
+      return stackDetails(c.frames, o);
+    case 'verdict':
+      return verdictBadge(c.text);
+    case 'preview':
+      return `<pre class="preview">${h(c.text)}</pre>`;
+    case 'diagnostics':
+      return diagnosticsCell(c, o);
+    case 'none':
+      return '–';
+  }
+}
+
+/** A table of the given rows with every column the table declares. */
+function tableHtml<T>(t: Table<T>, rows: readonly T[], o: Opts): string {
+  const shown = rows.slice(0, o.maxTableRows);
+  const cls = (c: Column<T>) => (c.align === 'right' ? ' class="num"' : c.wrap ? ' class="wrap"' : '');
+  const head = t.columns.map((c) => `<th${c.align === 'right' ? ' class="num"' : ''}>${h(c.head)}</th>`).join('');
+  const body = shown.map((r) => `<tr>${t.columns.map((c) => `<td${cls(c)}>${cell(c.cell(r), o)}</td>`).join('')}</tr>`).join('\n');
+  return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>
+${body}
+</tbody></table></div>${more(rows.length, shown.length)}`;
+}
+
+/** A section holding one table, titled with its row count; nothing when there are no rows. */
+function tableSection<T>(t: Table<T>, rows: readonly T[], o: Opts, id = t.id, title = t.title, intro = ''): string {
+  if (!rows.length) return '';
+  return `<section id="${h(id)}"><h2>${h(title)} (${rows.length})</h2>${intro}
+${tableHtml(t, rows, o)}</section>`;
+}
 
 function renderTables(report: Report, o: Opts): { html: string; toc: [string, string][] } {
   const sections: [string, string, string][] = [];
   const add = (id: string, title: string, html: string) => {
     if (html) sections.push([id, title, html]);
   };
-  add(
-    'trends',
-    'Trends',
-    table('trends', 'Trends', report.trends, [
-      { head: 'Series', cell: (r) => code(r.series), wrap: true },
-      { head: 'Verdict', cell: (r) => verdictBadge(r.verdict) },
-      { head: 'Slope', cell: (r) => h(formatRate(r.slopePerHour, r.unit)), num: true },
-      { head: '95 % interval', cell: (r) => (r.ci95 ? h(`${formatRate(r.ci95[0], r.unit)} … ${formatRate(r.ci95[1], r.unit)}`) : '–'), num: true },
-      { head: 'p', cell: (r) => h(r.pValue === null ? '–' : r.pValue < 1e-4 ? r.pValue.toExponential(1) : r.pValue.toFixed(4)), num: true },
-      { head: 'Period', cell: (r) => h(formatDuration(r.period)), num: true },
-      { head: 'Onset', cell: (r) => h(formatTime(r.onset)), num: true },
-      { head: 'Time to limit', cell: (r) => h(formatDuration(r.timeToLimitSeconds)), num: true },
-      { head: 'Source', cell: (r) => src(r.source), wrap: true },
-    ], o),
-  );
-  add(
-    'allocation-sites',
-    'Allocation sites',
-    table('allocation-sites', 'Allocation sites', report.allocationSites, [
-      { head: 'Site', cell: (r) => code(r.site), wrap: true },
-      { head: 'Comm', cell: (r) => (r.comm ? code(r.comm) : '–') },
-      { head: 'Outstanding', cell: (r) => h(formatNumber(r.outstandingCount)), num: true },
-      { head: 'Bytes', cell: (r) => h(formatBytes(r.outstandingBytes)), num: true },
-      { head: 'Allocs / frees', cell: (r) => h(`${formatNumber(r.allocs ?? null)} / ${formatNumber(r.frees ?? null)}`), num: true },
-      { head: 'Growth', cell: (r) => h(r.growthBytesPerSecond === null ? '–' : `${formatBytes(r.growthBytesPerSecond)}/s`), num: true },
-      { head: 'Stack', cell: (r) => stackDetails(r.stack, o), wrap: true },
-      { head: 'Source', cell: (r) => src(r.source), wrap: true },
-    ], o),
-  );
-  add(
-    'slab-growth',
-    'Slab growth',
-    table('slab-growth', 'Slab caches', report.slabGrowth, [
-      { head: 'Cache', cell: (r) => code(r.cache) + (r.reclaimable ? ' <span class="muted">reclaimable</span>' : ''), wrap: true },
-      { head: 'Verdict', cell: (r) => verdictBadge(r.verdict) },
-      { head: 'Start', cell: (r) => h(formatBytes(r.startBytes)), num: true },
-      { head: 'Peak', cell: (r) => h(formatBytes(r.peakBytes)), num: true },
-      { head: 'End', cell: (r) => h(formatBytes(r.endBytes)), num: true },
-      { head: 'Objects Δ', cell: (r) => h(formatNumber(r.objectsDelta)), num: true },
-      { head: 'Slope', cell: (r) => h(formatRate(r.slopeBytesPerHour, 'bytes')), num: true },
-      { head: 'Source', cell: (r) => src(r.source), wrap: true },
-    ], o),
-  );
+  add(TRENDS.id, TRENDS.title, tableSection(TRENDS, report.trends, o));
+  add(ALLOCATION_SITES.id, ALLOCATION_SITES.title, tableSection(ALLOCATION_SITES, report.allocationSites, o));
+  add(SLAB_CACHES.id, SLAB_CACHES.title, tableSection(SLAB_CACHES, report.slabGrowth, o));
   for (const [i, m] of report.meminfo.entries()) {
-    const rows = [...m.components];
-    if (m.unaccounted) rows.push({ field: 'unaccounted (MemTotal minus all counters)', ...m.unaccounted, peakKb: Math.max(m.unaccounted.startKb, m.unaccounted.endKb) });
-    add(
-      `meminfo-${i}`,
-      'Meminfo',
-      table(`meminfo-${i}`, `Meminfo components: ${m.source}`, rows, [
-        { head: 'Field', cell: (r) => code(r.field) },
-        { head: 'Verdict', cell: (r) => verdictBadge(r.verdict) },
-        { head: 'Start', cell: (r) => h(formatQuantity(r.startKb, 'kB')), num: true },
-        { head: 'Peak', cell: (r) => h(formatQuantity(r.peakKb, 'kB')), num: true },
-        { head: 'End', cell: (r) => h(formatQuantity(r.endKb, 'kB')), num: true },
-        { head: 'Slope', cell: (r) => h(formatRate(r.slopeKbPerHour, 'kB')), num: true },
-      ], o),
-    );
+    add(`meminfo-${i}`, 'Meminfo', tableSection(MEMINFO, meminfoLines(m), o, `meminfo-${i}`, `Meminfo components: ${m.source}`));
   }
-  add(
-    'kmemleak',
-    'kmemleak clusters',
-    table('kmemleak', 'kmemleak clusters', report.kmemleakClusters, [
-      { head: 'Culprit', cell: (r) => code(r.culprit), wrap: true },
-      { head: 'Objects', cell: (r) => h(formatNumber(r.count)), num: true },
-      { head: 'Bytes', cell: (r) => h(formatBytes(r.bytes)), num: true },
-      { head: 'Comms', cell: (r) => r.comms.slice(0, 8).map(code).join(' ') + (r.comms.length > 8 ? ` <span class="muted">+${r.comms.length - 8}</span>` : ''), wrap: true },
-      { head: 'Content preview', cell: (r) => (r.contentPreview === null ? '–' : `<pre class="preview">${h(r.contentPreview)}</pre>`) },
-      { head: 'Backtrace', cell: (r) => stackDetails(r.backtrace, o), wrap: true },
-      { head: 'Source', cell: (r) => src(r.source), wrap: true },
-    ], o),
-  );
-  add(
-    'stack-growth',
-    'Stack growth',
-    table('stack-growth', 'Stacks that grow', report.stackGrowth, [
-      { head: 'Stack', cell: (r) => stackDetails(r.stack, o), wrap: true },
-      { head: 'First', cell: (r) => h(formatBytes(r.firstBytes)), num: true },
-      { head: 'Last', cell: (r) => h(formatBytes(r.lastBytes)), num: true },
-      { head: 'Growth', cell: (r) => h(r.growthBytesPerSecond === null ? '–' : `${formatBytes(r.growthBytesPerSecond)}/s`), num: true },
-      { head: 'Source', cell: (r) => src(r.source), wrap: true },
-    ], o),
-  );
-  add(
-    'leak-sites',
-    'Leak sites',
-    table('leak-sites', 'Leak sites (sanitizers, valgrind)', report.leakSites, [
-      { head: 'Site', cell: (r) => code(r.site), wrap: true },
-      { head: 'Kind', cell: (r) => h(r.kind) },
-      { head: 'Bytes', cell: (r) => h(formatBytes(r.bytes)), num: true },
-      { head: 'Blocks', cell: (r) => h(formatNumber(r.count)), num: true },
-      { head: 'Stack', cell: (r) => stackDetails(r.stack, o), wrap: true },
-      { head: 'Source', cell: (r) => src(r.source), wrap: true },
-    ], o),
-  );
-  add(
-    'oom-events',
-    'OOM kills',
-    table('oom-events', 'OOM kills', report.oomEvents, [
-      { head: 'Time', cell: (r) => h(formatTime(r.time)), num: true },
-      { head: 'Victim', cell: (r) => (r.victimComm !== null ? code(r.victimComm) : '–') + (r.victimPid !== null ? ` <span class="muted">pid ${h(r.victimPid)}</span>` : '') },
-      { head: 'anon-rss', cell: (r) => h(formatQuantity(r.anonRssKb, 'kB')), num: true },
-      { head: 'Constraint', cell: (r) => h(r.constraint ?? '–') },
-      { head: 'Order', cell: (r) => h(r.order ?? '–'), num: true },
-      { head: 'Source', cell: (r) => src(r.source), wrap: true },
-    ], o),
-  );
-  add('fragmentation', 'Fragmentation', fragmentationSection(report.fragmentation, o));
-  add('comparison', 'Comparison', looseSection('comparison', 'Comparison with the baseline', report.comparison, o));
-  add(
-    'artefacts',
-    'Artefacts',
-    table('artefacts', 'Artefacts', report.artefacts, [
-      { head: 'Path', cell: (r) => code(r.path), wrap: true },
-      { head: 'Format', cell: (r) => (r.format ? h(r.format) : '<span class="muted">unknown</span>') + (r.detection ? `<br><span class="muted">${h(r.detection.method)} ${h(formatPercent(r.detection.confidence))}: ${h(r.detection.reason)}</span>` : '') },
-      { head: 'Records', cell: (r) => h(formatNumber(r.records)), num: true },
-      { head: 'Lines read / parsed / skipped / diagnosed', cell: (r) => (r.stats ? h([r.stats.linesRead, r.stats.linesParsed, r.stats.linesSkipped, r.stats.linesDiagnosed].map(formatNumber).join(' / ')) : '–'), num: true },
-      { head: 'Size', cell: (r) => h(r.bytes !== undefined ? formatBytes(r.bytes) : '–'), num: true },
-      { head: 'Diagnostics', cell: (r) => diagnosticsCell(r, o), wrap: true },
-    ], o),
-  );
+  add(KMEMLEAK_CLUSTERS.id, KMEMLEAK_CLUSTERS.title, tableSection(KMEMLEAK_CLUSTERS, report.kmemleakClusters, o));
+  add(STACK_GROWTH.id, STACK_GROWTH.title, tableSection(STACK_GROWTH, report.stackGrowth, o));
+  add(LEAK_SITES.id, LEAK_SITES.title, tableSection(LEAK_SITES, report.leakSites, o, LEAK_SITES.id, 'Leak sites (sanitizers, valgrind)'));
+  add(OOM_KILLS.id, OOM_KILLS.title, tableSection(OOM_KILLS, report.oomEvents, o));
+  if (report.fragmentation) add('fragmentation', 'Leak or fragmentation', fragmentationSection(report.fragmentation, o));
+  add(ARTEFACTS.id, ARTEFACTS.title, tableSection(ARTEFACTS, report.artefacts, o));
   return { html: sections.map((s) => s[2]).join('\n'), toc: sections.map(([id, title]) => [id, title]) };
 }
 
-function diagnosticsCell(a: Report['artefacts'][number], o: Opts): string {
+function diagnosticsCell(c: Extract<Cell, { kind: 'diagnostics' }>, o: Opts): string {
   const parts: string[] = [];
-  if (a.error) parts.push(`<p class="diag-error">${h(a.error.code)}: ${h(a.error.message)}</p>`);
-  const d = a.diagnostics;
+  if (c.error) parts.push(`<p class="diag-error">${h(c.error.code)}: ${h(c.error.message)}</p>`);
+  const d = c.summary;
   if (d.total === 0) return parts.join('') || '<span class="muted">none</span>';
   const sev = Object.entries(d.bySeverity)
     .filter(([, n]) => n > 0)
@@ -305,7 +233,7 @@ function diagnosticsCell(a: Report['artefacts'][number], o: Opts): string {
     .map((i) => `<tr><td class="num">${i.line}</td><td class="diag-${h(i.severity)}">${h(i.code)}</td><td class="wrap">${h(i.message)}${i.excerpt ? `<br><code>${h(i.excerpt)}</code>` : ''}</td></tr>`)
     .join('');
   const byCode = Object.entries(d.byCode)
-    .map(([c, n]) => `${h(c)} × ${h(formatNumber(n))}`)
+    .map(([code, n]) => `${h(code)} × ${h(formatNumber(n))}`)
     .join(', ');
   parts.push(
     `<details><summary>${h(formatNumber(d.total))} diagnostic${d.total === 1 ? '' : 's'}: ${sev}</summary><p class="muted">${byCode}</p><table><thead><tr><th class="num">Line</th><th>Code</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>${more(d.items.length, items.length)}</details>`,
@@ -314,113 +242,66 @@ function diagnosticsCell(a: Report['artefacts'][number], o: Opts): string {
 }
 
 /**
- * The fragmentation section. Reads `{ analyses: [analysis + source], classifications: [...] }` (what
- * analyze() fills) or one analysis directly: per analysis a table of zones (baseline → worst → end
- * of the headline unusable index, order-0 blocks and free memory, as src/analysis/fragmentation.ts
- * gives them); per classification (classifyMemoryGrowth) its kind, confidence, summary, evidence
- * for and against and the captures that would settle it; any other field generically.
+ * The fragmentation section: per classification (classifyMemoryGrowth, per capture folder) its
+ * kind, confidence, summary, evidence for and against and the captures that would settle it; per
+ * buddyinfo analysis (src/analysis/fragmentation.ts) the zones (baseline → worst → end), the
+ * checks against the kernel's own indices and the analysis' notes.
  */
-function fragmentationSection(frag: Loose | null, o: Opts): string {
-  if (!frag) return '';
-  const isObj = (x: unknown): x is Loose => typeof x === 'object' && x !== null && !Array.isArray(x);
-  const analyses = Array.isArray(frag.analyses) ? frag.analyses.filter(isObj) : [frag];
-  const classifications = Array.isArray(frag.classifications) ? frag.classifications.filter(isObj) : [];
-  const parts: string[] = [];
-  for (const c of classifications) parts.push(classificationHtml(c, o));
-  for (const a of analyses) {
-    const zones = Array.isArray(a.zones) ? a.zones.filter(isObj) : [];
-    const pointed = zones.filter((z) => isObj(z.baseline));
-    if (!pointed.length) {
-      if (a !== frag) parts.push(looseValue(a, 0, o));
-      continue;
-    }
-    const pageSize = typeof a.pageSize === 'number' ? a.pageSize : 4096;
-    const highOrder = typeof a.highOrder === 'number' ? a.highOrder : null;
-    const at = (z: Loose, k: string) => (isObj(z[k]) ? (z[k] as Loose) : {});
-    const trio = (z: Loose, f: (p: Loose) => string) => `${f(at(z, 'baseline'))} → ${f(at(z, 'worst'))} → ${f(at(z, 'end'))}`;
-    const numOr = (x: unknown, fmt: (n: number) => string) => (typeof x === 'number' ? fmt(x) : '–');
-    const yes = (x: unknown) => (x === true ? 'yes' : x === false ? 'no' : '–');
-    const rows = pointed.slice(0, o.maxTableRows);
-    const cols: Column<Loose>[] = [
-      { head: 'Zone', cell: (z) => code(`${typeof z.node === 'number' ? `Node ${z.node}, ` : ''}${String(z.zone ?? z.key ?? '?')}`) },
-      { head: 'Fragmented', cell: (z) => h(yes(z.fragmented)) },
-      { head: 'Still at end', cell: (z) => h(yes(z.persistent)) },
-      { head: `Unusable index${highOrder !== null ? ` (order ${highOrder})` : ''}: baseline → worst → end`, cell: (z) => h(trio(z, (p) => numOr(p.unusableHigh, (n) => n.toFixed(3)))), num: true },
-      { head: 'Order-0 blocks', cell: (z) => h(trio(z, (p) => numOr(p.order0Blocks, formatNumber))), num: true },
-      { head: 'Free memory', cell: (z) => h(trio(z, (p) => numOr(p.freePages, (n) => formatBytes(n * pageSize)))), num: true },
-      { head: 'After release', cell: (z) => h(typeof at(z, 'idleWindow').recovered === 'string' ? `${at(z, 'idleWindow').recovered as string} recovery` : '–') },
+function fragmentationSection(frag: FragmentationSection, o: Opts): string {
+  const parts: string[] = frag.classifications.map((c) => classificationHtml(c, o));
+  for (const a of frag.analyses) {
+    const facts: [string, string][] = [
+      ['Snapshots', formatNumber(a.snapshots)],
+      ['Partial snapshots left out', formatNumber(a.partialSnapshotsSkipped)],
+      ['Headline order', String(a.highOrder)],
+      ['Page size', formatBytes(a.pageSize)],
+      ['Zone where most happens', a.primaryZone ?? '–'],
+      ['Time axis', a.timeAssumed ? 'assumed (no timestamps)' : 'from the capture'],
     ];
-    const source = typeof a.source === 'string' ? a.source : '';
-    const notes = Array.isArray(a.notes) ? a.notes.filter((n): n is string => typeof n === 'string') : [];
-    parts.push(`<h3>Zones${source ? ` <span class="src">${h(source)}</span>` : ''}</h3><p class="muted">Baseline = first snapshot, worst = most fragmented, end = last snapshot.</p>
-<div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th${c.num ? ' class="num"' : ''}>${h(c.head)}</th>`).join('')}</tr></thead><tbody>
-${rows.map((z) => `<tr>${cols.map((c) => `<td${c.num ? ' class="num"' : ''}>${c.cell(z)}</td>`).join('')}</tr>`).join('\n')}
-</tbody></table></div>${more(pointed.length, rows.length)}${notes.length ? `<ul class="evidence">${notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}`);
-    const rest = Object.fromEntries(Object.entries(a).filter(([k]) => !['zones', 'notes', 'source'].includes(k)));
-    parts.push(`<details><summary>Analysis details</summary>${looseValue(rest, 0, o)}</details>`);
+    const checks = a.kernelIndexChecks.map(
+      (k) => `<li>${h(k.kind)} <span class="src">${h(k.source)}</span>: ${h(formatNumber(k.valuesCompared))} values in ${h(formatNumber(k.snapshotsCompared))} snapshots compared with the ones computed from buddyinfo, ${h(formatNumber(k.mismatches.length))} differ${k.mismatches.length ? ` (first: ${h(k.mismatches[0].zone)} order ${k.mismatches[0].order}, computed ${k.mismatches[0].computed}, kernel ${k.mismatches[0].kernel})` : ''}${k.unmatched ? `; ${h(formatNumber(k.unmatched))} snapshots without a buddyinfo one at the same time` : ''}.</li>`,
+    );
+    const notes = a.notes.map((n) => `<li>${h(n)}</li>`);
+    parts.push(`<h3>Zones <span class="src">${h(a.source)}</span></h3><p class="muted">Baseline = first snapshot, worst = most fragmented, end = last snapshot.</p>
+${tableHtml(fragmentationZones(a.highOrder, a.pageSize), a.zones, o)}<dl class="facts">${facts.map(([k, v]) => `<div><dt>${h(k)}</dt><dd>${h(v)}</dd></div>`).join('')}</dl>${checks.length || notes.length ? `<ul class="evidence">${[...checks, ...notes].join('')}</ul>` : ''}`);
   }
-  const others = Object.fromEntries(Object.entries(frag).filter(([k]) => !['analyses', 'classifications'].includes(k)));
-  if (analyses[0] !== frag && Object.keys(others).length) parts.push(looseValue(others, 0, o));
-  if (!parts.length) return looseSection('fragmentation', 'Fragmentation', frag, o);
-  return `<section id="fragmentation"><h2>Fragmentation</h2>${parts.join('\n')}</section>`;
+  return `<section id="fragmentation"><h2>Leak or fragmentation</h2>${parts.join('\n')}</section>`;
+}
+
+function growthEvidence(evidence: ClassificationRow['evidenceFor'], o: Opts): string {
+  return evidence
+    .slice(0, o.maxTableRows)
+    .map((e) => `<li>${h(e.detail)} <span class="src">${h(e.source)}</span></li>`)
+    .join('');
 }
 
 /** One classifyMemoryGrowth result: leak or fragmentation, with the evidence each way. */
-function classificationHtml(c: Loose, o: Opts): string {
-  const kind = typeof c.kind === 'string' ? c.kind : '?';
-  const conf = typeof c.confidence === 'number' ? ` · confidence ${formatPercent(c.confidence)}` : '';
-  const ev = (x: unknown) =>
-    Array.isArray(x)
-      ? x
-          .filter((e): e is Loose => typeof e === 'object' && e !== null)
-          .slice(0, o.maxTableRows)
-          .map((e) => `<li>${h(e.detail ?? '')} <span class="src">${h(e.source ?? '')}</span></li>`)
-          .join('')
-      : '';
-  const forItems = ev(c.evidenceFor);
-  const againstItems = ev(c.evidenceAgainst);
-  const captures = Array.isArray(c.suggestedCaptures) ? c.suggestedCaptures.filter((x): x is string => typeof x === 'string') : [];
-  return `<article class="finding ${kind === 'fragmentation' || kind === 'leak' || kind === 'leak-and-fragmentation' ? 'sev-warning' : 'sev-info'}">
-<h3>${verdictBadge(kind)}${h(c.summary ?? '')}</h3>
-<p class="meta">leak or fragmentation?${h(conf)}${typeof c.group === 'string' ? ` <span class="src">${h(c.group)}</span>` : ''}</p>
-${forItems ? `<p class="meta">Evidence for</p><ul class="evidence">${forItems}</ul>` : ''}${againstItems ? `<p class="meta">Evidence against</p><ul class="evidence">${againstItems}</ul>` : ''}${captures.length ? `<p class="meta">Would settle it</p><ul class="evidence">${captures.map((x) => `<li><code>${h(x)}</code></li>`).join('')}</ul>` : ''}
+function classificationHtml(c: ClassificationRow, o: Opts): string {
+  const forItems = growthEvidence(c.evidenceFor, o);
+  const againstItems = growthEvidence(c.evidenceAgainst, o);
+  const warns = c.kind === 'fragmentation' || c.kind === 'leak' || c.kind === 'leak-and-fragmentation';
+  return `<article class="finding ${warns ? 'sev-warning' : 'sev-info'}">
+<h3>${verdictBadge(c.kind)}${h(c.summary)}</h3>
+<p class="meta">leak or fragmentation? · confidence ${h(formatPercent(c.confidence))} <span class="src">${h(c.group)}</span></p>
+${forItems ? `<p class="meta">Evidence for</p><ul class="evidence">${forItems}</ul>` : ''}${againstItems ? `<p class="meta">Evidence against</p><ul class="evidence">${againstItems}</ul>` : ''}${c.suggestedCaptures.length ? `<p class="meta">Would settle it</p><ul class="evidence">${c.suggestedCaptures.map((x) => `<li><code>${h(x)}</code></li>`).join('')}</ul>` : ''}
 </article>`;
 }
 
-/** A loose section (fragmentation, comparison): scalars as a definition list, small arrays as tables. */
-function looseSection(id: string, title: string, obj: Loose | null, o: Opts): string {
-  if (!obj) return '';
-  const body = looseValue(obj, 0, o);
-  return `<section id="${id}"><h2>${h(title)}</h2>${body}</section>`;
-}
-
-function scalar(v: unknown): string {
-  if (v === null || v === undefined) return '–';
-  if (typeof v === 'number') return h(formatNumber(v));
-  return h(String(v));
-}
-
-function looseValue(v: unknown, depth: number, o: Opts): string {
-  if (v === null || typeof v !== 'object') return scalar(v);
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '<span class="muted">none</span>';
-    if (v.every((x) => x === null || typeof x !== 'object')) {
-      const shown = v.slice(0, 24).map(scalar).join(', ');
-      return `<span class="mono">${shown}${v.length > 24 ? ` … (${v.length} values)` : ''}</span>`;
-    }
-    if (depth >= 2) return `<span class="muted">${v.length} entries (see the JSON report)</span>`;
-    const objs = v.filter((x): x is Loose => typeof x === 'object' && x !== null && !Array.isArray(x));
-    const keys = [...new Set(objs.flatMap((x) => Object.keys(x)))].filter((k) => objs.some((x) => x[k] === null || typeof x[k] !== 'object')).slice(0, 10);
-    if (!keys.length) return `<span class="muted">${v.length} entries (see the JSON report)</span>`;
-    const shown = objs.slice(0, Math.min(o.maxTableRows, 20));
-    return `<div class="table-wrap"><table><thead><tr>${keys.map((k) => `<th>${h(k)}</th>`).join('')}</tr></thead><tbody>${shown
-      .map((x) => `<tr>${keys.map((k) => `<td>${x[k] !== null && typeof x[k] === 'object' ? '…' : scalar(x[k])}</td>`).join('')}</tr>`)
-      .join('')}</tbody></table></div>${more(objs.length, shown.length)}`;
-  }
-  if (depth >= 3) return '<span class="muted">(see the JSON report)</span>';
-  const entries = Object.entries(v as Loose);
-  if (!entries.length) return '<span class="muted">empty</span>';
-  return `<dl class="kv">${entries.map(([k, x]) => `<dt>${h(k)}</dt><dd>${looseValue(x, depth + 1, o)}</dd>`).join('')}</dl>`;
+/** The `--baseline` comparison: the fix verdict, the counts, and the before/after table. */
+function comparisonSection(c: Comparison, o: Opts): string {
+  const holds = c.fixHolds === null ? 'nothing leaked in the baseline' : c.fixHolds ? 'the fix holds' : 'the fix does not hold';
+  const cls = c.fixHolds === null ? 'sev-info' : c.fixHolds ? 'sev-info' : 'sev-critical';
+  const facts: [string, string][] = [
+    ['Verdict before', c.beforeVerdict],
+    ['Verdict after', c.afterVerdict],
+    ['Fix', holds],
+    ['Gone', formatNumber(c.gone)],
+    ['Remain', formatNumber(c.remains)],
+    ['New', formatNumber(c.new)],
+  ];
+  return `<section id="comparison"><h2>Comparison with the baseline</h2>
+<article class="finding ${cls}"><h3>${verdictBadge(holds)}${h(c.summary)}</h3><dl class="facts">${facts.map(([k, v]) => `<div><dt>${h(k)}</dt><dd>${h(v)}</dd></div>`).join('')}</dl></article>
+${c.items.length ? tableHtml(COMPARISON, c.items, o) : '<p class="muted">No leaking item before or after.</p>'}</section>`;
 }
 
 /**
@@ -463,7 +344,11 @@ export function renderHtml(report: Report, options: RenderHtmlOptions = {}): str
   const chartHtml = renderCharts(charts);
   const tables = renderTables(report, o);
   const title = o.title ?? `memforensics: ${report.verdict.kind.replace(/-/g, ' ')}`;
-  const toc: [string, string][] = [['verdict', 'Verdict'], ['findings', 'Findings'], ...chartHtml.toc, ...tables.toc];
+  // A --baseline run answers "does the fix hold?" right after the verdict.
+  const comparison = report.comparison ? comparisonSection(report.comparison, o) : '';
+  const toc: [string, string][] = [['verdict', 'Verdict']];
+  if (comparison) toc.push(['comparison', 'Comparison']);
+  toc.push(['findings', 'Findings'], ...chartHtml.toc, ...tables.toc);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -480,6 +365,7 @@ export function renderHtml(report: Report, options: RenderHtmlOptions = {}): str
 <nav class="toc" aria-label="Contents">${toc.map(([id, t]) => `<a href="#${h(id)}">${h(t)}</a>`).join('')}</nav>
 <main>
 ${renderVerdict(report)}
+${comparison}
 ${renderFindings(report, o)}
 ${chartHtml.html}
 ${tables.html}

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import type { Evidence } from '../core/models.js';
-import { escapeMarkdown, markdownCode } from './escape.js';
-import { formatBytes, formatDuration, formatNumber, formatPercent, formatQuantity, formatRate, formatTime } from './format.js';
-import type { Report } from './schema.js';
+import type { Comparison } from '../analysis/comparison.js';
+import type { LeakTrendVerdict } from '../analysis/trend/index.js';
+import { ALLOCATION_SITES, ARTEFACTS, COMPARISON, fragmentationZones, KMEMLEAK_CLUSTERS, LEAK_SITES, MEMINFO, meminfoLines, OOM_KILLS, SLAB_CACHES, STACK_GROWTH, TRENDS, type Cell, type Table } from './columns.js';
+import { escapeMarkdown, escapeMarkdownCell, markdownCode } from './escape.js';
+import { formatDuration, formatNumber, formatPercent } from './format.js';
+import type { FragmentationSection, Report } from './schema.js';
+import type { ClassificationRow } from './sections.js';
 
 export const RenderMarkdownOptionsSchema = z.object({
   /** Rows per table (the JSON report has them all). */
@@ -20,8 +24,11 @@ export type RenderMarkdownOptions = z.input<typeof RenderMarkdownOptionsSchema>;
 type Opts = z.output<typeof RenderMarkdownOptionsSchema>;
 
 const md = escapeMarkdown;
+
+/** Trend verdicts (LeakTrendVerdict) of a counter that did not move, or could not be judged. */
+const QUIET: ReadonlySet<string> = new Set<LeakTrendVerdict>(['no-leak', 'insufficient-data']);
 /** A capture string in a table cell. */
-const cc = (s: unknown) => markdownCode(s, true);
+const cc = (s: string) => markdownCode(s, true);
 
 function evidenceLine(e: Evidence, indent: string): string {
   const where = e.lines ? `${e.source}:${e.lines[0]}${e.lines[1] !== e.lines[0] ? `-${e.lines[1]}` : ''}` : e.source;
@@ -33,11 +40,6 @@ function evidenceLine(e: Evidence, indent: string): string {
         .join(', ')
     : '';
   return `${indent}- ${md(e.detail)} (${markdownCode(where)})${values ? ` — ${values}` : ''}`;
-}
-
-function table(head: string[], rows: string[][], align: ('l' | 'r')[]): string[] {
-  const sep = align.map((a) => (a === 'r' ? '---:' : '---'));
-  return [`| ${head.join(' | ')} |`, `| ${sep.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
 function section(out: string[], title: string, total: number, shown: number, lines: string[]): void {
@@ -52,61 +54,108 @@ function stackCell(stack: readonly string[], o: Opts): string {
   return stack.length > o.stackFrames ? `${shown} ← … (${stack.length} frames)` : shown;
 }
 
-function preview(text: string | null, o: Opts): string {
-  if (text === null) return '–';
+function preview(text: string, o: Opts): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return cc(flat.length > o.previewChars ? `${flat.slice(0, o.previewChars - 1)}…` : flat);
 }
 
-type Loose = Record<string, unknown>;
+function diagnosticsCell(c: Extract<Cell, { kind: 'diagnostics' }>): string {
+  if (c.error) return `error ${cc(c.error.code)}: ${md(c.error.message)}`;
+  const d = c.summary;
+  if (!d.total) return 'none';
+  const bySev = Object.entries(d.bySeverity)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${formatNumber(n)} ${s}`)
+    .join(', ');
+  const codes = Object.entries(d.byCode)
+    .slice(0, 4)
+    .map(([code, n]) => `${cc(code)}×${n}`)
+    .join(' ');
+  return `${bySev} (${codes})`;
+}
 
-function fragmentationLines(frag: Loose, o: Opts): string[] {
-  const isObj = (x: unknown): x is Loose => typeof x === 'object' && x !== null && !Array.isArray(x);
-  const analyses = Array.isArray(frag.analyses) ? frag.analyses.filter(isObj) : [frag];
-  const classifications = Array.isArray(frag.classifications) ? frag.classifications.filter(isObj) : [];
+function cell(c: Cell, o: Opts): string {
+  switch (c.kind) {
+    case 'text':
+    case 'verdict':
+      return escapeMarkdownCell(c.text);
+    case 'code':
+      return c.note ? `${cc(c.text)} (${escapeMarkdownCell(c.note)})` : cc(c.text);
+    case 'codes':
+      return c.items.map(cc).join(' ') + (c.hidden ? ` +${c.hidden}` : '');
+    case 'stack':
+      return stackCell(c.frames, o);
+    case 'preview':
+      return preview(c.text, o);
+    case 'diagnostics':
+      return diagnosticsCell(c);
+    case 'none':
+      return '–';
+  }
+}
+
+/** A GFM table of the given rows, with the columns the table declares for Markdown. */
+function table<T>(t: Table<T>, rows: readonly T[], o: Opts): string[] {
+  const cols = t.columns.filter((c) => !c.htmlOnly);
+  return [
+    `| ${cols.map((c) => c.head).join(' | ')} |`,
+    `| ${cols.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${cols.map((c) => cell(c.cell(r), o)).join(' | ')} |`),
+  ];
+}
+
+/** A table section of the top rows (in the order the analyses ranked them). */
+function tableSection<T>(out: string[], t: Table<T>, rows: readonly T[], o: Opts): void {
+  const shown = rows.slice(0, o.topN);
+  section(out, t.title, rows.length, shown.length, table(t, shown, o));
+}
+
+function evidenceList(label: string, evidence: readonly Evidence[], o: Opts): string[] {
+  if (!evidence.length) return [];
+  return [`${label}:`, ...evidence.slice(0, o.maxEvidence).map((e) => evidenceLine(e, '')), ''];
+}
+
+function classificationLines(c: ClassificationRow, o: Opts): string[] {
+  return [
+    `**${md(c.kind)} (confidence ${formatPercent(c.confidence)}):** ${md(c.summary)} (${markdownCode(c.group)})`,
+    '',
+    ...evidenceList('Evidence for', c.evidenceFor, o),
+    ...evidenceList('Evidence against', c.evidenceAgainst, o),
+    ...(c.suggestedCaptures.length ? ['Would settle it:', ...c.suggestedCaptures.map((x) => `- ${markdownCode(x)}`), ''] : []),
+  ];
+}
+
+function fragmentationLines(frag: FragmentationSection, o: Opts): string[] {
   const lines: string[] = [];
-  for (const c of classifications) {
-    const conf = typeof c.confidence === 'number' ? ` (confidence ${formatPercent(c.confidence)})` : '';
-    lines.push(`**${md(c.kind ?? '?')}${conf}:** ${md(c.summary ?? '')}`, '');
-    const ev = (x: unknown, label: string) => {
-      if (!Array.isArray(x) || !x.length) return;
-      lines.push(`${label}:`, ...x.filter(isObj).slice(0, o.maxEvidence).map((e) => `- ${md(e.detail ?? '')} (${markdownCode(e.source ?? '')})`), '');
-    };
-    ev(c.evidenceFor, 'Evidence for');
-    ev(c.evidenceAgainst, 'Evidence against');
-    const captures = Array.isArray(c.suggestedCaptures) ? c.suggestedCaptures.filter((x): x is string => typeof x === 'string') : [];
-    if (captures.length) lines.push('Would settle it:', ...captures.map((x) => `- ${markdownCode(x)}`), '');
-  }
-  const unusableAt = (p: unknown) => (isObj(p) && typeof p.unusableHigh === 'number' ? p.unusableHigh.toFixed(3) : '–');
-  const order0 = (p: unknown) => (isObj(p) && typeof p.order0Blocks === 'number' ? formatNumber(p.order0Blocks) : '–');
-  for (const a of analyses) {
-    const zones = Array.isArray(a.zones) ? a.zones.filter(isObj) : [];
-    const highOrder = typeof a.highOrder === 'number' ? a.highOrder : null;
-    if (zones.length) {
-      if (typeof a.source === 'string') lines.push(`Zones in ${markdownCode(a.source)} (baseline → worst → end):`, '');
-      lines.push(
-        ...table(
-          ['Zone', 'Fragmented', 'Still at end', `Unusable index${highOrder !== null ? ` (order ${highOrder})` : ''}`, 'Order-0 blocks'],
-          zones.slice(0, o.topN).map((z) => [
-            cc(`${typeof z.node === 'number' ? `Node ${z.node}, ` : ''}${String(z.zone ?? z.key ?? '?')}`),
-            z.fragmented === true ? 'yes' : z.fragmented === false ? 'no' : '–',
-            z.persistent === true ? 'yes' : z.persistent === false ? 'no' : '–',
-            `${unusableAt(z.baseline)} → ${unusableAt(z.worst)} → ${unusableAt(z.end)}`,
-            `${order0(z.baseline)} → ${order0(z.worst)} → ${order0(z.end)}`,
-          ]),
-          ['l', 'l', 'l', 'r', 'r'],
-        ),
-        '',
-      );
+  for (const c of frag.classifications) lines.push(...classificationLines(c, o));
+  for (const a of frag.analyses) {
+    if (a.zones.length) {
+      lines.push(`Zones in ${markdownCode(a.source)} (baseline → worst → end, ${formatNumber(a.snapshots)} snapshots):`, '');
+      lines.push(...table(fragmentationZones(a.highOrder, a.pageSize), a.zones.slice(0, o.topN), o), '');
     }
-    const notes = Array.isArray(a.notes) ? a.notes.filter((n): n is string => typeof n === 'string') : [];
-    if (notes.length) lines.push(...notes.slice(0, 6).map((n) => `- ${md(n)}`), '');
-  }
-  if (!lines.length) {
-    const scalars = Object.entries(frag).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
-    lines.push(...scalars.slice(0, 12).map(([k, v]) => `- ${md(k)}: ${typeof v === 'number' ? formatNumber(v) : md(v)}`));
+    for (const k of a.kernelIndexChecks) {
+      lines.push(`- ${markdownCode(k.kind)} of ${markdownCode(k.source)}: ${formatNumber(k.valuesCompared)} values compared with the ones computed from buddyinfo, ${formatNumber(k.mismatches.length)} differ.`);
+    }
+    lines.push(...a.notes.slice(0, 6).map((n) => `- ${md(n)}`));
+    if (a.kernelIndexChecks.length || a.notes.length) lines.push('');
   }
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** The `--baseline` comparison: the fix verdict, then what is gone, remains and is new. */
+function comparisonLines(c: Comparison, o: Opts): string[] {
+  const holds = c.fixHolds === null ? 'nothing leaked in the baseline' : c.fixHolds ? '**the fix holds**' : '**the fix does not hold**';
+  const lines = [
+    `Verdict before → after: **${md(c.beforeVerdict)}** → **${md(c.afterVerdict)}**; ${holds}. ${formatNumber(c.gone)} gone, ${formatNumber(c.remains)} remain, ${formatNumber(c.new)} new.`,
+    '',
+    md(c.summary),
+  ];
+  if (c.items.length) {
+    const shown = c.items.slice(0, o.topN);
+    lines.push('', ...table(COMPARISON, shown, o));
+    if (c.items.length > shown.length) lines.push('', `_${c.items.length - shown.length} more in the JSON report._`);
+  }
   return lines;
 }
 
@@ -132,6 +181,10 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
   ].filter((x): x is string => x !== null);
   out.push(facts.join(' · '));
   if (v.evidence?.length) out.push('', ...v.evidence.slice(0, o.maxEvidence).map((e) => evidenceLine(e, '')));
+  if (v.suggestedCaptures?.length) out.push('', 'What to capture next:', ...v.suggestedCaptures.map((c) => `- ${markdownCode(c)}`));
+
+  // A --baseline run answers "does the fix hold?" first.
+  if (report.comparison) out.push('', '## Comparison with the baseline', '', ...comparisonLines(report.comparison, o));
 
   // Findings.
   const findings = report.findings.slice(0, o.maxFindings);
@@ -141,188 +194,38 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
     report.findings.length,
     findings.length,
     findings.flatMap((f, i) => {
-      const meta = [f.kind, f.space, f.culprit !== undefined ? `culprit ${markdownCode(f.culprit)}` : null].filter((x): x is string => !!x);
+      const meta = [
+        md(f.kind),
+        f.confirmedBy?.length ? `confirmed by ${f.confirmedBy.map(md).join(', ')}` : null,
+        f.space ? md(f.space) : null,
+        f.culprit !== undefined ? `culprit ${markdownCode(f.culprit)}` : null,
+      ].filter((x): x is string => x !== null);
       return [
         `${i + 1}. **[${f.severity.toUpperCase()}]** ${md(f.title)}  `,
-        `   ${meta.map((m) => (m.startsWith('culprit ') ? m : md(m))).join(' · ')} · ${markdownCode(f.source)}`,
+        `   ${meta.join(' · ')} · ${markdownCode(f.source)}`,
         ...f.evidence.slice(0, o.maxEvidence).map((e) => evidenceLine(e, '   ')),
         ...(f.evidence.length > o.maxEvidence ? [`   - _${f.evidence.length - o.maxEvidence} more evidence items in the JSON report._`] : []),
       ];
     }),
   );
 
-  const trends = report.trends.slice(0, o.topN);
-  section(
-    out,
-    'Trends',
-    report.trends.length,
-    trends.length,
-    table(
-      ['Series', 'Verdict', 'Slope', '95 % interval', 'p', 'Onset', 'Time to limit', 'Source'],
-      trends.map((t) => [
-        cc(t.series),
-        t.verdict,
-        formatRate(t.slopePerHour, t.unit),
-        t.ci95 ? `${formatRate(t.ci95[0], t.unit)} … ${formatRate(t.ci95[1], t.unit)}` : '–',
-        t.pValue === null ? '–' : t.pValue < 1e-4 ? t.pValue.toExponential(1) : t.pValue.toFixed(4),
-        formatTime(t.onset),
-        formatDuration(t.timeToLimitSeconds),
-        cc(t.source),
-      ]),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
-    ),
-  );
-
   // Tables keep the order the analyses ranked them in.
-  const sites = report.allocationSites.slice(0, o.topN);
-  section(
-    out,
-    'Allocation sites',
-    report.allocationSites.length,
-    sites.length,
-    table(
-      ['Site', 'Comm', 'Outstanding', 'Bytes', 'Growth', 'Stack', 'Source'],
-      sites.map((s) => [
-        cc(s.site),
-        s.comm ? cc(s.comm) : '–',
-        formatNumber(s.outstandingCount),
-        formatBytes(s.outstandingBytes),
-        s.growthBytesPerSecond === null ? '–' : `${formatBytes(s.growthBytesPerSecond)}/s`,
-        stackCell(s.stack, o),
-        cc(s.source),
-      ]),
-      ['l', 'l', 'r', 'r', 'r', 'l', 'l'],
-    ),
-  );
-
-  const slabs = report.slabGrowth.slice(0, o.topN);
-  section(
-    out,
-    'Slab caches',
-    report.slabGrowth.length,
-    slabs.length,
-    table(
-      ['Cache', 'Verdict', 'Start', 'Peak', 'End', 'Objects Δ', 'Slope', 'Source'],
-      slabs.map((s) => [
-        cc(s.cache) + (s.reclaimable ? ' (reclaimable)' : ''),
-        md(s.verdict),
-        formatBytes(s.startBytes),
-        formatBytes(s.peakBytes),
-        formatBytes(s.endBytes),
-        formatNumber(s.objectsDelta),
-        formatRate(s.slopeBytesPerHour, 'bytes'),
-        cc(s.source),
-      ]),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
-    ),
-  );
-
+  tableSection(out, TRENDS, report.trends, o);
+  tableSection(out, ALLOCATION_SITES, report.allocationSites, o);
+  tableSection(out, SLAB_CACHES, report.slabGrowth, o);
   for (const m of report.meminfo) {
-    const rows = m.components.filter((c) => !['no-leak', 'flat', 'insufficient-data'].includes(c.verdict)).slice(0, o.topN);
-    const lines = rows.length
-      ? table(
-          ['Field', 'Verdict', 'Start', 'Peak', 'End', 'Slope'],
-          rows.map((c) => [cc(c.field), md(c.verdict), formatQuantity(c.startKb, 'kB'), formatQuantity(c.peakKb, 'kB'), formatQuantity(c.endKb, 'kB'), formatRate(c.slopeKbPerHour, 'kB')]),
-          ['l', 'l', 'r', 'r', 'r', 'r'],
-        )
-      : ['No component grows.'];
-    if (m.unaccounted) {
-      lines.push('', `Unaccounted (MemTotal minus every counter): ${formatQuantity(m.unaccounted.startKb, 'kB')} → ${formatQuantity(m.unaccounted.endKb, 'kB')}, ${formatRate(m.unaccounted.slopeKbPerHour, 'kB')} (${md(m.unaccounted.verdict)}).`);
-    }
-    out.push('', `## Meminfo: ${markdownCode(m.source)}`, '', ...lines);
+    // Counters the trend engine found flat or could not judge stay in the JSON report: the table is what moved.
+    const rows = meminfoLines(m).filter((c) => !QUIET.has(c.verdict));
+    const shown = rows.slice(0, o.topN);
+    out.push('', `## Meminfo: ${markdownCode(m.source)}`, '', ...(rows.length ? table(MEMINFO, shown, o) : ['No counter grows.']));
+    if (rows.length > shown.length) out.push('', `_${rows.length - shown.length} more in the JSON report._`);
   }
-
-  const clusters = report.kmemleakClusters.slice(0, o.topN);
-  section(
-    out,
-    'kmemleak clusters',
-    report.kmemleakClusters.length,
-    clusters.length,
-    table(
-      ['Culprit', 'Objects', 'Bytes', 'Comms', 'Content', 'Backtrace', 'Source'],
-      clusters.map((c) => [
-        cc(c.culprit),
-        formatNumber(c.count),
-        formatBytes(c.bytes),
-        c.comms.length ? c.comms.slice(0, 4).map(cc).join(' ') + (c.comms.length > 4 ? ` +${c.comms.length - 4}` : '') : '–',
-        preview(c.contentPreview, o),
-        stackCell(c.backtrace, o),
-        cc(c.source),
-      ]),
-      ['l', 'r', 'r', 'l', 'l', 'l', 'l'],
-    ),
-  );
-
-  const stacks = report.stackGrowth.slice(0, o.topN);
-  section(
-    out,
-    'Stacks that grow',
-    report.stackGrowth.length,
-    stacks.length,
-    table(
-      ['Stack', 'First', 'Last', 'Growth', 'Source'],
-      stacks.map((s) => [stackCell(s.stack, o), formatBytes(s.firstBytes), formatBytes(s.lastBytes), s.growthBytesPerSecond === null ? '–' : `${formatBytes(s.growthBytesPerSecond)}/s`, cc(s.source)]),
-      ['l', 'r', 'r', 'r', 'l'],
-    ),
-  );
-
-  const leaks = report.leakSites.slice(0, o.topN);
-  section(
-    out,
-    'Leak sites',
-    report.leakSites.length,
-    leaks.length,
-    table(
-      ['Site', 'Kind', 'Bytes', 'Blocks', 'Stack', 'Source'],
-      leaks.map((l) => [cc(l.site), l.kind, formatBytes(l.bytes), formatNumber(l.count), stackCell(l.stack, o), cc(l.source)]),
-      ['l', 'l', 'r', 'r', 'l', 'l'],
-    ),
-  );
-
-  const ooms = report.oomEvents.slice(0, o.topN);
-  section(
-    out,
-    'OOM kills',
-    report.oomEvents.length,
-    ooms.length,
-    table(
-      ['Time', 'Victim', 'anon-rss', 'Constraint', 'Order', 'Source'],
-      ooms.map((e) => [
-        formatTime(e.time),
-        `${e.victimComm !== null ? cc(e.victimComm) : '–'}${e.victimPid !== null ? ` (pid ${e.victimPid})` : ''}`,
-        formatQuantity(e.anonRssKb, 'kB'),
-        e.constraint !== null ? md(e.constraint) : '–',
-        e.order !== null ? String(e.order) : '–',
-        cc(e.source),
-      ]),
-      ['r', 'l', 'r', 'l', 'r', 'l'],
-    ),
-  );
-
-  if (report.fragmentation) out.push('', '## Fragmentation', '', ...fragmentationLines(report.fragmentation, o));
-
-  section(
-    out,
-    'Artefacts',
-    report.artefacts.length,
-    report.artefacts.length,
-    table(
-      ['Path', 'Format', 'Records', 'Diagnostics'],
-      report.artefacts.map((a) => {
-        const bySev = Object.entries(a.diagnostics.bySeverity)
-          .filter(([, n]) => n > 0)
-          .map(([s, n]) => `${formatNumber(n)} ${s}`)
-          .join(', ');
-        const codes = Object.entries(a.diagnostics.byCode)
-          .slice(0, 4)
-          .map(([c, n]) => `${cc(c)}×${n}`)
-          .join(' ');
-        const diag = a.error ? `error ${cc(a.error.code)}: ${md(a.error.message)}` : a.diagnostics.total ? `${bySev} (${codes})` : 'none';
-        return [cc(a.path), a.format ?? 'unknown', formatNumber(a.records), diag];
-      }),
-      ['l', 'l', 'r', 'l'],
-    ),
-  );
+  tableSection(out, KMEMLEAK_CLUSTERS, report.kmemleakClusters, o);
+  tableSection(out, STACK_GROWTH, report.stackGrowth, o);
+  tableSection(out, LEAK_SITES, report.leakSites, o);
+  tableSection(out, OOM_KILLS, report.oomEvents, o);
+  if (report.fragmentation) out.push('', '## Leak or fragmentation', '', ...fragmentationLines(report.fragmentation, o));
+  section(out, ARTEFACTS.title, report.artefacts.length, report.artefacts.length, table(ARTEFACTS, report.artefacts, o));
   out.push('', `_memforensics ${markdownCode(report.tool.version)}, report schema v${report.schemaVersion}. Times are UTC._`, '');
   return out.join('\n');
 }

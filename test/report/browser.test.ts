@@ -97,8 +97,9 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
   }
 
   it('leak report: 57,600-point series drawn with its overlays; hover reads values', async () => {
-    expect(buildCharts(leakReport())).toHaveLength(6);
-    const { page } = await checkReport('leak', leakReport(), 6);
+    // Usage (with projection views for the three leaking trends), trace sites, bpftrace stacks, slab, OOM.
+    expect(buildCharts(leakReport())).toHaveLength(13);
+    const { page } = await checkReport('leak', leakReport(), 13);
     // The chart of the 57,600-point series answers the cursor: the legend shows the value under it.
     const plot = page.locator('figure[data-chart="0"] .u-over');
     await plot.scrollIntoViewIfNeeded();
@@ -107,7 +108,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
     await plot.hover({ position: { x: box.width * 0.6, y: box.height / 2 } });
     await page.waitForFunction(() => !document.querySelector('figure[data-chart="0"] .u-legend .u-series:nth-child(2) .u-value')?.textContent?.includes('–'), undefined, { timeout: 10_000 });
     const legend = await page.locator('figure[data-chart="0"] .u-legend .u-series').nth(1).innerText();
-    expect(legend).toMatch(/used:?\s*\d[\d.]* (MiB|GiB)/);
+    expect(legend).toMatch(/used_kb:?\s*\d[\d.]* (MiB|GiB)/);
     const firstValue = await page.locator('figure[data-chart="0"] .u-legend .u-series').first().innerText();
     expect(firstValue).toMatch(/2025-10-(09|10) \d\d:\d\d:\d\dZ/);
     await page.locator('#verdict').screenshot({ path: path.join(ARTIFACTS, 'report-leak-verdict.png') });
@@ -116,7 +117,8 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
   });
 
   it('fragmentation report: heatmap and unusable index drawn', async () => {
-    const { page } = await checkReport('fragmentation', fragmentationReport(), 3);
+    // Five meminfo usage series, the Normal zone's heatmap and unusable index.
+    const { page } = await checkReport('fragmentation', fragmentationReport(), 7);
     await page.locator('#charts-fragmentation').screenshot({ path: path.join(ARTIFACTS, 'report-fragmentation-charts.png') });
     await page.close();
   });
@@ -129,7 +131,7 @@ describe.skipIf(!hasChromium)('HTML report in headless Chromium', () => {
         html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
         expect(html).not.toContain('Content-Security-Policy');
       }
-      // Ten sites from ten sources: ten site charts, plus usage, stacks, fragmentation and OOM.
+      // Ten trace sites from ten sources: ten site charts, plus usage, stacks, slab, fragmentation and OOM.
       const loaded = await checkReport(csp ? 'hostile' : 'hostile-nocsp', html, buildCharts(hostileReport()).length);
       const state = await loaded.page.evaluate(() => ({
         pwned: (window as unknown as { __pwned?: unknown }).__pwned,

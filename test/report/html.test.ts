@@ -59,35 +59,39 @@ describe('renderHtml', () => {
     const charts = buildCharts(leak);
     expect(data.charts).toHaveLength(charts.length);
     const used = data.charts[0];
-    expect(used.title).toBe('used');
+    expect(used.title).toBe('used_kb');
     expect(used.layers[0].tr).toEqual([leak.series[0].t[0], 1, 57_600]);
     expect(used.layers[0].v).toEqual(leak.series[0].v);
     expect(used.layers[1].t).toEqual(charts[0].layers[1].t);
   });
 
   it('puts the verdict first, then findings, charts and tables with the report values', () => {
-    const order = ['id="verdict"', 'id="findings"', 'id="charts-usage"', 'id="charts-sites"', 'id="charts-slab"', 'id="charts-oom"', 'id="trends"', 'id="allocation-sites"', 'id="kmemleak"', 'id="artefacts"'].map((s) => html.indexOf(s));
+    const order = ['id="verdict"', 'id="findings"', 'id="charts-usage"', 'id="charts-sites"', 'id="charts-slab"', 'id="charts-oom"', 'id="trends"', 'id="allocation-sites"', 'id="slab-growth"', 'id="meminfo-0"', 'id="kmemleak"', 'id="stack-growth"', 'id="leak-sites"', 'id="oom-events"', 'id="fragmentation"', 'id="artefacts"'].map((s) => html.indexOf(s));
     for (const i of order) expect(i).toBeGreaterThan(0);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(html).toContain('<p class="kind">leak</p>');
     expect(html).toContain(escapeHtml(leak.verdict.summary));
-    // Time to limit: (8 GiB - (2,000,000 + 50,399 s x 40,960 kB/h + 153,600) kB) / 40,960 kB/h = 138.2 h.
     expect(html).toContain('<dt>Time to limit</dt><dd>5 d 18 h</dd>');
-    expect(html).toContain('<code>do_eventfd</code>');
-    expect(html).toContain('<td class="num">6,720</td>');
-    expect(html).toContain('<summary>4 frames: <code>do_eventfd</code></summary>');
-    expect(html).toContain('<pre class="preview">00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00  ................</pre>');
-    expect(html).toContain('trace-lost-events × 2');
-    expect(html).toContain('+40.0 MiB/h');
+    expect(html).toContain('<p class="meta">allocation-site-leak · confirmed by kmemleak-cluster · kernel · culprit do_eventfd · score ');
+    // The trace site row: 220 outstanding, 13.8 KiB, 240 allocations and no frees, 1.25 KiB/s.
+    expect(html).toContain('<tr><td class="wrap"><code>do_eventfd</code></td><td><code>kobjleak</code></td><td class="num">220</td><td class="num">13.8 KiB</td><td class="num">240 / 0</td><td class="num">1.25 KiB/s</td><td class="wrap"><details><summary>5 frames: <code>__kmalloc_cache_noprof</code></summary>');
+    expect(html).toContain('<td class="wrap"><code>dentry</code> <span class="muted">reclaimable</span></td><td><span class="badge v-leak">leak</span></td>');
+    expect(html).toContain('<pre class="preview">................................</pre>');
+    expect(html).toContain('<td class="num">3 h 44 min after boot</td><td><code>stress</code> <span class="muted">pid 14728</span></td>');
+    expect(html).toContain('<td><code>unaccounted (MemTotal minus every counter)</code></td>');
+    expect(html).toContain('<td class="num">+40.0 MiB/h</td>');
+    expect(html).toContain('<p class="meta">What to capture next</p>');
   });
 
-  it('fragmentation report: heatmap figure with its legend, zones in the fragmentation section', () => {
+  it('fragmentation report: heatmap figure with its legend, zones and kernel index checks in the fragmentation section', () => {
     const frag = renderHtml(fragmentationReport());
     expect(frag).toContain('Free blocks per order: Node 0, zone Normal');
     expect(frag).toContain('class="heat-legend"');
-    expect(frag).toContain('<section id="fragmentation"><h2>Fragmentation</h2>');
-    expect(frag).toContain('<td class="num">0.040 → 0.246 → 0.030</td>');
-    expect(frag).toContain('<li><code>echo 1 &gt; /proc/sys/vm/compact_memory, then one more snapshot of /proc/buddyinfo</code></li>');
+    expect(frag).toContain('<section id="fragmentation"><h2>Leak or fragmentation</h2>');
+    expect(frag).toContain('<tr><td><code>Node 0, Normal</code></td><td>yes</td><td>yes</td><td class="num">0.038 → 0.251 → 0.074</td><td class="num">8,164 → 827,603 → 148,302</td>');
+    expect(frag).toContain('<li>extfrag_index <span class="src">captures/D5_fragmentation/extfrag_index.txt</span>: 2,343 values in 71 snapshots compared with the ones computed from buddyinfo, 0 differ.</li>');
+    expect(frag).toContain('<li><code>echo 1 &gt; /proc/sys/vm/compact_memory, then one more snapshot of /proc/buddyinfo and /proc/pagetypeinfo:');
+    expect(frag).toContain('pagetypeinfo-capped-count × 1');
   });
 });
 

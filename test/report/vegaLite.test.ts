@@ -31,9 +31,9 @@ describe('toVegaLite', () => {
   });
 
   it('usage chart: data decimated to the notebook budget, fit, band area, onset rule; sizes in MiB, UTC time', () => {
-    const used = charts.find((c) => c.title === 'used')!.spec as Json;
+    const used = charts.find((c) => c.title === 'used_kb')!.spec as Json;
     const ls = layers(used);
-    const data = ls.find((l) => l.encoding.color?.datum === 'used')!;
+    const data = ls.find((l) => l.encoding.color?.datum === 'used_kb')!;
     expect(data.data.values.length).toBeLessThanOrEqual(5000);
     expect(data.data.values.length).toBeGreaterThan(4000);
     expect(data.encoding.x).toMatchObject({ field: 'time', type: 'temporal', scale: { type: 'utc' } });
@@ -41,7 +41,7 @@ describe('toVegaLite', () => {
     // kB → MiB: the first sample 2,000,000 kB ± noise is about 1953 MiB.
     expect(data.data.values[0].v).toBeCloseTo(1953, -1);
     const fit = ls.find((l) => l.encoding.color?.datum === 'fitted trend')!;
-    expect(fit.data.values[0]).toMatchObject({ time: LEAK_ONSET * 1000, v: 2_000_000 / 1024 });
+    expect(fit.data.values[0]).toMatchObject({ time: LEAK_ONSET * 1000, v: report.trends[0].fit!.v0 / 1024 });
     const band = ls.find((l) => l.mark.type === 'area')!;
     expect(band.encoding.y2).toEqual({ field: 'high' });
     const onset = ls.find((l) => l.mark.type === 'rule')!;
@@ -50,7 +50,7 @@ describe('toVegaLite', () => {
   });
 
   it('horizon chart: projection to the limit and the limit line', () => {
-    const spec = charts.find((c) => c.title === 'used: projection to the limit')!.spec as Json;
+    const spec = charts.find((c) => c.title === 'used_kb: projection to the limit')!.spec as Json;
     const limit = layers(spec).find((l) => l.encoding?.color?.datum === 'limit')!;
     expect(limit.data.values.map((v: Json) => v.v)).toEqual([LEAK_LIMIT_KB / 1024, LEAK_LIMIT_KB / 1024]);
     expect(layers(spec).find((l) => l.encoding?.color?.datum === 'projection to limit')!.mark.strokeDash).toEqual([8, 5]);
