@@ -289,7 +289,8 @@ function summarise(
   oomEvents: AnalysisContext['sections']['oomEvents'] = [],
 ): string {
   const where = space === 'both' ? 'kernel and user space' : space === 'kernel' ? 'kernel space' : space === 'user' ? 'user space' : 'an unlocalised place';
-  const top = culprits[0] ?? leaks[0] ?? slowLeaks[0];
+  // The headline is the most severe leak; a named culprit only when it is as severe as that.
+  const top = culprits[0] && (!leaks[0] || compareSeverity(culprits[0].severity, leaks[0].severity) <= 0) ? culprits[0] : (leaks[0] ?? slowLeaks[0]);
   const ttl = timeToLimitSeconds !== null && !top?.title.includes('limit') ? ` Projected to reach the limit in ${formatDuration(timeToLimitSeconds)}.` : '';
   const names = [...new Set(culprits.map((f) => f.culprit).filter((c): c is string => !!c))].slice(0, 4);
   const culpritText = names.length > 0 ? ` Culprit${names.length > 1 ? 's' : ''}: ${names.join(', ')}.` : '';

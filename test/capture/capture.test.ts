@@ -60,7 +60,8 @@ describe('the capture kit (capture/memforensics-capture.sh)', () => {
       const truthKbPerHour = RATE_KIB * 3600;
       expect(Math.abs(trend(leak.pid).slopePerHour! - truthKbPerHour) / truthKbPerHour).toBeLessThan(0.1);
       expect(trend(control.pid).verdict).not.toBe('leak');
-      expect(report.verdict).toMatchObject({ kind: 'leak', space: 'user' });
+      expect(report.verdict.kind).toBe('leak');
+      expect(report.verdict.summary).toContain('rss grows steadily');
     });
   }
 

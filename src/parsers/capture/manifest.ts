@@ -31,7 +31,7 @@ export type CaptureManifest = z.infer<typeof CaptureManifestSchema>;
 
 /** True when a text starts like a capture manifest. */
 export function isCaptureManifest(head: string): boolean {
-  return head.replace(/^\uFEFF/, '').startsWith(CAPTURE_MANIFEST_HEADER);
+  return (head.charCodeAt(0) === 0xfeff ? head.slice(1) : head).startsWith(CAPTURE_MANIFEST_HEADER);
 }
 
 function num(s: string | undefined): number | null {
@@ -47,7 +47,8 @@ function num(s: string | undefined): number | null {
  */
 export function parseCaptureManifest(text: string): CaptureManifest {
   const lines = text.split('\n');
-  const header = lines[0]?.replace(/^\uFEFF/, '') ?? '';
+  const first = lines[0] ?? '';
+  const header = first.charCodeAt(0) === 0xfeff ? first.slice(1) : first;
   const m: CaptureManifest = {
     version: header.startsWith(CAPTURE_MANIFEST_HEADER) ? (num(header.slice(CAPTURE_MANIFEST_HEADER.length)) ?? 0) : 0,
     startEpoch: null,
@@ -64,7 +65,7 @@ export function parseCaptureManifest(text: string): CaptureManifest {
     unknownLines: [],
   };
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, '');
+    const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
     if (line.trim() === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     const key = eq > 0 ? line.slice(0, eq) : '';
