@@ -75,15 +75,17 @@ const TrendFields = {
   points: z.number().int(),
 };
 
-export const MeminfoAttributionComponentSchema = z.object({
-  field: z.string(),
+/** What is judged of one counter (a component, or the unaccounted remainder). */
+const JudgedFields = {
   startKb: z.number(),
   peakKb: z.number(),
   endKb: z.number(),
   slopeKbPerHour: z.number().nullable(),
   verdict: z.string(),
   ...TrendFields,
-});
+};
+
+export const MeminfoAttributionComponentSchema = z.object({ field: z.string(), ...JudgedFields });
 export type MeminfoAttributionComponent = z.infer<typeof MeminfoAttributionComponentSchema>;
 
 export const MeminfoAttributionResultSchema = z.object({
@@ -91,12 +93,7 @@ export const MeminfoAttributionResultSchema = z.object({
   components: z.array(MeminfoAttributionComponentSchema),
   unaccounted: z
     .object({
-      startKb: z.number(),
-      peakKb: z.number(),
-      endKb: z.number(),
-      slopeKbPerHour: z.number().nullable(),
-      verdict: z.string(),
-      ...TrendFields,
+      ...JudgedFields,
       /** The formula's terms that this capture printed. */
       terms: z.array(z.string()),
     })
