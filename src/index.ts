@@ -6,6 +6,7 @@
 
 // The parser contract: one push core per format, sync and async front ends, stable diagnostics and input errors.
 export { CommonParseOptionsSchema, FORMAT_IDS, FormatIdSchema, MAX_LINE_CHARS, ParseStatsSchema, frontEnds, parseAsync, parseText, type CommonParseOptions, type Emit, type FormatId, type ParseResult, type ParseStats, type ParserCore, type ParserDefinition, type SniffContext, type SniffResult } from './core/parser.js';
+export { IncrementalParse } from './core/incremental.js';
 export { DIAGNOSTIC_CODES, SEVERITIES, severityOf, type DiagnosticCode, type Severity } from './core/diagnostic-codes.js';
 export { DEFAULT_MAX_DIAGNOSTICS_PER_CODE, DiagnosticSchema, DiagnosticSummarySchema, SeveritySchema, type Diagnostic, type DiagnosticSummary } from './core/diagnostics.js';
 export { INPUT_ERROR_CODES, MemforensicsInputError, isInputError, type InputErrorCode } from './core/errors.js';

@@ -18,6 +18,7 @@ import { renderers } from './renderers.js';
 import type { Report } from '../report/schema.js';
 import { TOOL_VERSION } from '../pipeline/buildReport.js';
 import { compareSeverity, type FindingSeverity } from '../core/models.js';
+import { colourFor, InputError, parseFailOn, reachesFailLevel, UsageError } from './shared.js';
 
 const USAGE = `memforensics: offline forensics of Linux memory growth
 
@@ -27,6 +28,8 @@ Usage:
   memforensics formats                     list the supported formats
   memforensics capture [--print] [ARGS]    run the capture kit (POSIX sh, for the device), or print it
                                            (memforensics capture --print > capture.sh; sh capture.sh -h)
+  memforensics watch DIR [options]         follow a capture folder while it grows; a line when the verdict
+                                           or a grade changes (see watch options)
   memforensics --version                   print the version
 
 analyze options:
@@ -53,22 +56,19 @@ analyze options:
   -h, --help             this help
   -V, --version          print the version
 
+watch options (also -l, -i, -F, --fail-on and -q of analyze):
+  --poll SECONDS         seconds between polls (default 5)
+  --duration SECONDS     stop after this long (default: until Ctrl-C, or when the capture kit stops)
+  --on-alert CMD         run CMD (with sh) when the verdict or a grade changes to warning or worse;
+                         MEMFORENSICS_VERDICT, MEMFORENSICS_SEVERITY and MEMFORENSICS_CHANGE hold what changed
+  --html FILE            keep FILE an up-to-date HTML report (rewritten after each change)
+  --json                 print each change as one JSON line, and the final report as JSON
+
 Colour: severity words are coloured on a terminal; NO_COLOR=1 turns it off.
 Exit codes: 0 success, 1 no usable input, 2 usage error, 3 --fail-on threshold reached.`;
 
 const TRY_HELP = "try 'memforensics --help'";
 
-/** A mistake in the command line: one line and exit 2. */
-class UsageError extends Error {}
-/** Nothing usable to analyse (missing paths, an empty folder): exit 1. */
-class InputError extends Error {}
-
-/** Severity words coloured on a terminal (never in files or pipes), unless NO_COLOR is set. */
-const SEVERITY_COLOUR: Record<FindingSeverity, string> = { critical: '\x1b[1;31m', warning: '\x1b[33m', info: '\x1b[36m' };
-function colourFor(stream: NodeJS.WriteStream): (s: FindingSeverity) => string {
-  const on = stream.isTTY === true && !process.env.NO_COLOR;
-  return (s) => (on ? `${SEVERITY_COLOUR[s]}${s}\x1b[0m` : s);
-}
 const paint = colourFor(process.stdout);
 const paintErr = colourFor(process.stderr);
 
@@ -90,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'detect') return detect(rest);
   if (command === 'capture') return capture(rest);
   if (command === 'analyze') return analyzeCommand(rest);
+  if (command === 'watch') return (await import('./watch.js')).watchCommand(rest, paint);
   throw new UsageError(`unknown command '${command}'`);
 }
 
@@ -178,8 +179,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
   if (values.format && !(FORMAT_IDS as readonly string[]).includes(values.format)) {
     throw new UsageError(`unknown format '${values.format}' (see 'memforensics formats')`);
   }
-  const failOn = values['fail-on'];
-  if (failOn !== undefined && failOn !== 'critical' && failOn !== 'warning') throw new UsageError(`--fail-on takes critical or warning`);
+  const failOn = parseFailOn(values['fail-on']);
   let limitBytes: number | undefined;
   if (values.limit !== undefined) {
     const l = parseSize(values.limit);
@@ -266,11 +266,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
         '\n',
     );
   }
-  if (failOn) {
-    const levels = failOn === 'critical' ? ['critical'] : ['critical', 'warning'];
-    if (reports.some((x) => x.findings.some((f) => levels.includes(f.severity)))) return 3;
-  }
-  return 0;
+  return reports.some((x) => reachesFailLevel(x.findings, failOn)) ? 3 : 0;
 }
 
 /** `--each`: every subfolder of the given folders is one run (one capture bundle, one report). */

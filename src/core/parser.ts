@@ -248,6 +248,18 @@ export class LineAccounting<R> {
     );
   }
 
+  /**
+   * What the input gave so far, without ending it (watch mode shows a capture while it grows):
+   * the records emitted up to the last complete line, stats with the counters so far, null while
+   * nothing was recognised. A core that holds its current snapshot until the next one starts shows
+   * it one snapshot late; finish() still gives the whole.
+   */
+  peek(): ParseResult<R> | null {
+    if (this.#nonBlankLines === 0 || (this.stats.records === 0 && this.stats.linesParsed === 0)) return null;
+    const stats: ParseStats = { ...this.stats, skippedByReason: { ...this.stats.skippedByReason }, counters: { ...this.stats.counters, ...Object.fromEntries(this.#counters) } };
+    return { format: this.format, records: this.records.slice(), diagnostics: this.diagnostics.summary(), stats };
+  }
+
   /** Runs the core's end(), then the unusable-input checks, and returns the result. */
   finish(end: (emit: Emit<R>) => void): ParseResult<R> {
     this.#currentLine = 0;

@@ -114,9 +114,26 @@ export async function parsePaths(paths: readonly string[], options: AnalyzePaths
   return order.map((p) => fixed.get(p) ?? parsed.get(p)!);
 }
 
+/**
+ * The format, module and parser options of one file from its head: what the one-shot parse and
+ * watch mode's incremental parse share, so both read a file the same way.
+ */
+export async function prepareParse(task: ParseTask, options: AnalyzePathsOptions, head: string) {
+  const parserOptions: Record<string, unknown> = {};
+  // --interval first; else the interval the capture kit's manifest declared.
+  const intervalSeconds = options.intervalSeconds ?? task.intervalSeconds;
+  if (intervalSeconds) parserOptions.intervalSeconds = intervalSeconds;
+  if (task.sidecar) parserOptions.timestamps = parseTimestampsSidecar(await readFile(task.sidecar, 'utf8'));
+  const declared = options.format ? undefined : task.format;
+  const { format, detection } = declared
+    ? { format: declared, detection: { method: 'forced' as const, confidence: 1, reason: 'declared by the capture manifest' } }
+    : chooseFormat(head, { path: task.path, format: options.format });
+  return { format, detection, module: formatModule(format), parserOptions };
+}
+
 /** Detects and parses one file (the unit of work of the serial loop and of each worker). */
 export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): Promise<ParsedArtefact> {
-  const { path: file, bytes, sidecar } = task;
+  const { path: file, bytes } = task;
   try {
     const kind = await contentKind(file);
     if (kind === 'trace-cmd-dat') {
@@ -129,17 +146,8 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     }
     if (kind === 'binary') return { path: file, format: null, bytes, error: { code: 'BINARY_INPUT', message: 'binary file, not a text capture' } };
     const head = await readHead(file, 64 * 1024, kind);
-    const parserOptions: Record<string, unknown> = {};
-    // --interval first; else the interval the capture kit's manifest declared.
-    const intervalSeconds = options.intervalSeconds ?? task.intervalSeconds;
-    if (intervalSeconds) parserOptions.intervalSeconds = intervalSeconds;
-    if (sidecar) parserOptions.timestamps = parseTimestampsSidecar(await readFile(sidecar, 'utf8'));
+    const { format, detection, module, parserOptions } = await prepareParse(task, options, head);
     // Formats whose records are consumed while streaming (traces, long series) never hold all records.
-    const declared = options.format ? undefined : task.format;
-    const { format, detection } = declared
-      ? { format: declared, detection: { method: 'forced' as const, confidence: 1, reason: 'declared by the capture manifest' } }
-      : chooseFormat(head, { path: file, format: options.format });
-    const module = formatModule(format);
     const consumer = module.streaming?.(file, options);
     const chunks = options.onProgress ? counting(readChunks(file, kind), (n) => options.onProgress!(file, n, bytes)) : readChunks(file, kind);
     const result = await parseStreamWith(module, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord }, { decodeAscii: nodeDecodeAscii });

@@ -5,3 +5,4 @@
 export { analyzePaths, parsePaths, type AnalyzePathsOptions } from './analyzePaths.js';
 export { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget, type ContentKind, type WalkEntry } from './files.js';
 export { defaultPieceBytes, pairTraceFileParallel, type ParallelTraceOptions, type ParallelTraceResult } from './parallel-trace.js';
+export { CaptureWatcher, reportChanges, watchFolder, type WatchChange, type WatchFolderOptions, type WatchPollResult } from './watch.js';
