@@ -203,7 +203,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
     includeTracer: values['include-tracer'],
     ...(pairing ? { pairing } : {}),
     allSeries: values['all-series'],
-    onProgress: tty && jobs === 1 ? progressLine() : undefined,
+    onProgress: tty ? progressLine() : undefined,
     onFile: tty ? (file, index, count) => process.stderr.write(`\r\x1b[K[${index + 1}/${count}] ${path.basename(file)}`) : undefined,
     jobs,
   };
@@ -328,15 +328,34 @@ function pairingOptions(values: Record<string, unknown>): AnalyzePathsOptions['p
   return parsed.data;
 }
 
+/**
+ * One progress line on the TTY for the files being read (several at once with worker threads):
+ * bytes read of the files' sizes, the rate since the first byte, and an ETA.
+ */
 function progressLine(): AnalyzePathsOptions['onProgress'] {
   let last = 0;
+  const started = Date.now();
+  const files = new Map<string, { read: number; total: number }>();
   return (file, bytesRead, total) => {
     if (total < 4 << 20) return;
+    files.set(file, { read: bytesRead, total });
     const now = Date.now();
     if (now - last < 200) return;
     last = now;
-    const pct = total > 0 ? Math.min(100, (100 * bytesRead) / total).toFixed(0) : '?';
-    process.stderr.write(`\r\x1b[Kreading ${path.basename(file)}: ${formatBytes(bytesRead)} (${pct}%)`);
+    let read = 0;
+    let size = 0;
+    const active: string[] = [];
+    for (const [f, p] of files) {
+      read += p.read;
+      size += p.total;
+      if (p.read < p.total) active.push(path.basename(f));
+    }
+    const seconds = (now - started) / 1000;
+    const rate = seconds > 0.5 ? read / seconds : 0;
+    const pct = size > 0 ? Math.min(100, (100 * read) / size).toFixed(0) : '?';
+    const eta = rate > 0 && size > read ? `, ETA ${formatDuration((size - read) / rate)}` : '';
+    const what = active.length > 1 ? `${active.length} files` : (active[0] ?? path.basename(file));
+    process.stderr.write(`\r\x1b[Kreading ${what}: ${formatBytes(read)} of ${formatBytes(size)} (${pct}%)${rate > 0 ? `, ${formatBytes(rate)}/s` : ''}${eta}`);
   };
 }
 

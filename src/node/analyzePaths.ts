@@ -91,6 +91,14 @@ async function captureManifests(files: readonly string[]): Promise<Map<string, {
 }
 
 /**
+ * Files below this size are parsed in the main thread even with --jobs: a worker costs a thread
+ * start (and, from TypeScript sources, a compile) and a structured clone of its result, more than
+ * parsing a few megabytes takes. Measured in bench/RESULTS.md (demo: 36-73 s with a pool per run,
+ * 5 s without).
+ */
+export const WORKER_MIN_BYTES = 16 << 20;
+
+/**
  * Reads, detects and parses every file under the given paths (folders recursively, .gz
  * transparently). A file that cannot be read or placed becomes an artefact with an `error`;
  * it never stops the others. With `jobs` > 1 the files are parsed in worker threads
@@ -99,18 +107,28 @@ async function captureManifests(files: readonly string[]): Promise<Map<string, {
 export async function parsePaths(paths: readonly string[], options: AnalyzePathsOptions = {}): Promise<ParsedArtefact[]> {
   const { order, tasks, fixed } = await planPaths(paths);
   const parsed = new Map<string, ParsedArtefact>();
-  if ((options.jobs ?? 1) > 1 && tasks.length > 1) {
-    const { parseTasksInWorkers } = await import('./parallel.js');
-    const { onProgress: _p, onFile, ...workerOptions } = options;
-    const results = await parseTasksInWorkers(tasks, workerOptions, options.jobs!, onFile);
-    for (const r of results) parsed.set(r.path, r);
-  } else {
-    let index = 0;
-    for (const t of tasks) {
-      options.onFile?.(t.path, index++, tasks.length);
-      parsed.set(t.path, await parseFile(t, options));
+  // Only files big enough to pay for a worker (its start and the result's structured clone) go
+  // to one; the others parse here meanwhile. A folder of small captures never starts a worker.
+  const minBytes = options.workerMinBytes ?? WORKER_MIN_BYTES;
+  const big = (options.jobs ?? 1) > 1 ? tasks.filter((t) => t.bytes >= minBytes) : [];
+  const small = tasks.filter((t) => !(t.bytes >= minBytes && big.length > 0));
+  let index = 0;
+  const inWorkers = (async () => {
+    if (big.length < 2) {
+      small.push(...big);
+      return;
     }
+    const { parseTasksInWorkers } = await import('./parallel.js');
+    const { onProgress, onFile, ...workerOptions } = options;
+    const results = await parseTasksInWorkers(big, workerOptions, options.jobs!, onFile ? (file) => onFile(file, index++, tasks.length) : undefined, onProgress);
+    for (const r of results) parsed.set(r.path, r);
+  })();
+  for (let i = 0; i < small.length; i++) {
+    const t = small[i];
+    options.onFile?.(t.path, index++, tasks.length);
+    parsed.set(t.path, await parseFile(t, options));
   }
+  await inWorkers;
   return order.map((p) => fixed.get(p) ?? parsed.get(p)!);
 }
 

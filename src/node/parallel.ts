@@ -4,6 +4,9 @@ import { Worker } from 'node:worker_threads';
 import type { ParsedArtefact } from '../pipeline/context.js';
 import type { ParseTask, WorkerParseOptions } from './tasks.js';
 
+/** What a parse worker posts: byte progress while it reads, then the parsed artefact. */
+type WorkerMessage = { type: 'progress'; file: string; bytesRead: number; totalBytes: number } | { type: 'result'; result: ParsedArtefact };
+
 /**
  * Parses files in worker threads, one file at a time per worker, biggest files first so the
  * cores finish together. Each worker runs the same `parseFile` as the serial loop and posts back
@@ -14,6 +17,7 @@ export async function parseTasksInWorkers(
   options: WorkerParseOptions,
   jobs: number,
   onFile?: (file: string, index: number, count: number) => void,
+  onProgress?: (file: string, bytesRead: number, totalBytes: number) => void,
 ): Promise<ParsedArtefact[]> {
   const here = fileURLToPath(import.meta.url);
   const fromSource = here.endsWith('.ts');
@@ -42,8 +46,12 @@ export async function parseTasksInWorkers(
         onFile?.(task.path, started++, tasks.length);
         worker.postMessage(task);
       };
-      worker.on('message', (msg: ParsedArtefact) => {
-        results.push(msg);
+      worker.on('message', (msg: WorkerMessage) => {
+        if (msg.type === 'progress') {
+          onProgress?.(msg.file, msg.bytesRead, msg.totalBytes);
+          return;
+        }
+        results.push(msg.result);
         next();
       });
       worker.on('error', reject);

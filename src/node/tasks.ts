@@ -13,6 +13,8 @@ export interface AnalyzePathsOptions extends AnalyzeOptions {
   onFile?: (file: string, index: number, count: number) => void;
   /** Parse files in this many worker threads (default 1: in this thread). */
   jobs?: number;
+  /** With jobs > 1, files smaller than this parse in this thread (default WORKER_MIN_BYTES, 16 MiB). */
+  workerMinBytes?: number;
 }
 
 /** One file to parse: what a worker thread receives. */

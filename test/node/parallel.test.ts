@@ -5,13 +5,33 @@ import { SAMPLES } from '../helpers/samples.js';
 import path from 'node:path';
 
 describe('parsing a folder in worker threads', () => {
-  it('gives the same artefacts and report as the serial run', async () => {
-    const folder = path.join(SAMPLES, 'captures', 'D3_userspace');
-    const folder2 = path.join(SAMPLES, 'public');
-    const serial = await parsePaths([folder, folder2], { jobs: 1 });
-    const parallel = await parsePaths([folder, folder2], { jobs: 2 });
+  const folder = path.join(SAMPLES, 'captures', 'D3_userspace');
+  const folder2 = path.join(SAMPLES, 'public');
+  const folder3 = path.join(SAMPLES, 'captures', 'D2_slab_meminfo');
+
+  it('gives the same artefacts and report as the serial run, with byte progress forwarded from the workers', async () => {
+    const serial = await parsePaths([folder, folder2, folder3], { jobs: 1 });
+    const progress = new Map<string, number>();
+    const files: string[] = [];
+    // Every file to a worker (the default keeps files under 16 MiB in this thread).
+    const parallel = await parsePaths([folder, folder2, folder3], {
+      jobs: 2,
+      workerMinBytes: 0,
+      onFile: (file) => files.push(file),
+      onProgress: (file, bytesRead) => progress.set(file, Math.max(progress.get(file) ?? 0, bytesRead)),
+    });
     expect(parallel.map((a) => a.path)).toEqual(serial.map((a) => a.path));
     expect(parallel).toEqual(serial);
     expect(analyze(parallel)).toEqual(analyze(serial));
+    const parsedFiles = serial.filter((a) => a.format !== null || a.error).map((a) => a.path);
+    expect(new Set(files)).toEqual(new Set(parsedFiles));
+    // Each worker's first progress post for a file arrives (later ones are throttled to 5 a second).
+    expect(parsedFiles.every((f) => progress.has(f))).toBe(true);
+  });
+
+  it('keeps small files in this thread by default, with the same result', async () => {
+    const serial = await parsePaths([folder3], { jobs: 1 });
+    expect(await parsePaths([folder3], { jobs: 2 })).toEqual(serial);
+    expect(await parsePaths([folder3], { jobs: 2, workerMinBytes: 10_000 })).toEqual(serial);
   });
 });
