@@ -50,6 +50,7 @@ analyze options:
   --from T / --to T      trace pairing: time window in trace seconds
   --events LIST          trace pairing: allocation events to count (kmalloc,kmem_cache_alloc,mm_page_alloc,...)
   --young-age SECONDS    trace pairing: outstanding allocations younger than this are reported apart (default 1)
+  --max-decompressed SIZE  stop reading a .gz input past SIZE expanded (default 8GiB; also past 1000:1)
   --all-series           keep every extracted series in the report
   -j, --jobs N           parse files in N worker threads (default: the number of cores)
   -q, --quiet            no progress or summary on stderr (problems with files are still reported)
@@ -148,6 +149,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
       'out-dir': { type: 'string', short: 'o' },
       format: { type: 'string', short: 'F' },
       limit: { type: 'string', short: 'l' },
+      'max-decompressed': { type: 'string' },
       interval: { type: 'string', short: 'i' },
       baseline: { type: 'string', multiple: true, short: 'b' },
       'fail-on': { type: 'string' },
@@ -196,7 +198,14 @@ async function analyzeCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a whole number of at least 1');
   const quiet = values.quiet === true;
   const tty = process.stderr.isTTY === true && !quiet;
+  let maxOutputBytes: number | undefined;
+  if (values['max-decompressed'] !== undefined) {
+    const m = parseSize(values['max-decompressed']);
+    if (m === null || m <= 0) throw new UsageError(`--max-decompressed: cannot read '${values['max-decompressed']}' as a size (e.g. 16GiB)`);
+    maxOutputBytes = m;
+  }
   const options: AnalyzePathsOptions = {
+    ...(maxOutputBytes !== undefined ? { decompression: { maxOutputBytes } } : {}),
     format: values.format as FormatId | undefined,
     limitBytes,
     intervalSeconds,

@@ -167,7 +167,8 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     const { format, detection, module, parserOptions } = await prepareParse(task, options, head);
     // Formats whose records are consumed while streaming (traces, long series) never hold all records.
     const consumer = module.streaming?.(file, options);
-    const chunks = options.onProgress ? counting(readChunks(file, kind), (n) => options.onProgress!(file, n, bytes)) : readChunks(file, kind);
+    const raw = readChunks(file, kind, options.decompression);
+    const chunks = options.onProgress ? counting(raw, (n) => options.onProgress!(file, n, bytes)) : raw;
     const result = await parseStreamWith(module, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord }, { decodeAscii: nodeDecodeAscii });
     return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };
   } catch (e) {

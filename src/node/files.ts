@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { DEFAULT_DECOMPRESSION_LIMITS, DecompressionLimitError, expansionExcess, type DecompressionLimits } from '../core/limits.js';
 
 /**
  * Node-only edges: reading artefacts from disk (gzip transparently) and walking folders.
@@ -44,27 +46,58 @@ export async function contentKind(file: string): Promise<ContentKind> {
  * Streams an artefact's content as byte chunks, gunzipping when it is gzip. A gzip stream
  * that is cut short ends the iteration with an error whose `code` is `Z_BUF_ERROR`; the
  * parser front end turns that into a `gzip-truncated` diagnostic and keeps what came before.
+ * Past the decompression limits (see src/core/limits.ts) it yields what came before and ends with
+ * a DecompressionLimitError, which becomes a `decompression-limit` diagnostic.
  */
-export async function* readChunks(file: string, kind?: ContentKind): AsyncGenerator<Uint8Array> {
+export async function* readChunks(file: string, kind?: ContentKind, limits: Partial<DecompressionLimits> = {}): AsyncGenerator<Uint8Array> {
   const k = kind ?? (await contentKind(file));
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
-  const stream = k === 'gzip' ? source.pipe(createGunzip()) : source;
-  if (k === 'gzip') source.on('error', (e) => stream.destroy(e));
-  for await (const chunk of stream) yield chunk as Buffer;
+  if (k !== 'gzip') {
+    for await (const chunk of source) yield chunk as Buffer;
+    return;
+  }
+  yield* gunzipLimited(source, { ...DEFAULT_DECOMPRESSION_LIMITS, ...limits });
+}
+
+/** Gunzips a byte stream within the limits (the reader of .gz files and of .tar.gz archives). */
+export async function* gunzipLimited(source: Readable, limits: DecompressionLimits): AsyncGenerator<Uint8Array> {
+  let compressed = 0;
+  source.on('data', (c: Buffer) => {
+    compressed += c.length;
+  });
+  const stream = source.pipe(createGunzip());
+  source.on('error', (e) => stream.destroy(e));
+  let expanded = 0;
+  try {
+    for await (const chunk of stream) {
+      expanded += (chunk as Buffer).length;
+      const excess = expansionExcess(expanded, compressed, limits);
+      if (excess) throw new DecompressionLimitError(`gzip input ${excess}; the rest was not read`);
+      yield chunk as Buffer;
+    }
+  } finally {
+    source.destroy();
+    stream.destroy();
+  }
 }
 
 /** The first `maxBytes` of the (decompressed) content, as text, for format detection. */
 export async function readHead(file: string, maxBytes = 64 * 1024, kind?: ContentKind): Promise<string> {
   const k = kind ?? (await contentKind(file));
   if (k !== 'gzip') return new TextDecoder().decode(await readPrefix(file, maxBytes));
-  const compressed = await readPrefix(file, Math.min(4 << 20, maxBytes * 8));
-  let out: Buffer;
+  // Inflated as a stream and stopped at maxBytes: a bomb's head costs maxBytes, not its expansion.
+  const parts: Uint8Array[] = [];
+  let have = 0;
   try {
-    out = gunzipSync(compressed, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a cut stream */ });
+    for await (const chunk of readChunks(file, 'gzip')) {
+      parts.push(chunk);
+      have += chunk.length;
+      if (have >= maxBytes) break;
+    }
   } catch {
-    out = Buffer.alloc(0);
+    // A cut or corrupt stream: detection works on what inflated before the damage.
   }
-  return new TextDecoder().decode(out.subarray(0, maxBytes));
+  return new TextDecoder().decode(Buffer.concat(parts).subarray(0, maxBytes));
 }
 
 const SKIPPED_NAMES = new Set(['node_modules', '.git']);

@@ -1,4 +1,5 @@
 import type { FormatId } from '../core/parser.js';
+import type { DecompressionLimits } from '../core/limits.js';
 import type { AnalyzeOptions } from '../pipeline/context.js';
 
 /** Options of analyzePaths / parsePaths, and the parts a worker thread receives. */
@@ -13,6 +14,8 @@ export interface AnalyzePathsOptions extends AnalyzeOptions {
   onFile?: (file: string, index: number, count: number) => void;
   /** Parse files in this many worker threads (default 1: in this thread). */
   jobs?: number;
+  /** How far .gz inputs and archive members may expand (defaults: DEFAULT_DECOMPRESSION_LIMITS). */
+  decompression?: Partial<DecompressionLimits>;
   /** With jobs > 1, files smaller than this parse in this thread (default WORKER_MIN_BYTES, 16 MiB). */
   workerMinBytes?: number;
 }
