@@ -52,7 +52,7 @@ analyze options:
   --young-age SECONDS    trace pairing: outstanding allocations younger than this are reported apart (default 1)
   --max-decompressed SIZE  stop reading a .gz input past SIZE expanded (default 8GiB; also past 1000:1)
   --all-series           keep every extracted series in the report
-  -j, --jobs N           parse files in N worker threads (default: the number of cores)
+  -j, --jobs N           worker threads: files in parallel, and a trace of 128 MiB or more in pieces (default: the number of cores)
   -q, --quiet            no progress or summary on stderr (problems with files are still reported)
   -h, --help             this help
   -V, --version          print the version

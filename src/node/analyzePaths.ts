@@ -4,6 +4,8 @@ import { isInputError } from '../core/errors.js';
 import { analyze } from '../pipeline/analyze.js';
 import type { ParsedArtefact } from '../pipeline/context.js';
 import { formatModule, parseStreamWith } from '../pipeline/formats/index.js';
+import { pairingOptions } from '../pipeline/formats/trace.js';
+import type { ParseResult } from '../core/parser.js';
 import { chooseFormat } from '../parsers/auto.js';
 import { nodeDecodeAscii } from './fastDecode.js';
 import type { Report } from '../report/schema.js';
@@ -165,6 +167,10 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     if (kind === 'binary') return { path: file, format: null, bytes, error: { code: 'BINARY_INPUT', message: 'binary file, not a text capture' } };
     const head = await readHead(file, 64 * 1024, kind);
     const { format, detection, module, parserOptions } = await prepareParse(task, options, head);
+    if ((format === 'trace-cmd' || format === 'ftrace') && kind === 'text' && bytes >= (options.traceParallelMinBytes ?? TRACE_PARALLEL_MIN_BYTES)) {
+      const workers = options.traceWorkers ?? options.jobs ?? 1;
+      if (workers >= 2) return await parseTraceInPieces(task, format, detection, workers, options);
+    }
     // Formats whose records are consumed while streaming (traces, long series) never hold all records.
     const consumer = module.streaming?.(file, options);
     const raw = readChunks(file, kind, options.decompression);
@@ -175,6 +181,27 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     if (isInputError(e)) return { path: file, format: null, bytes, error: { code: e.code, message: e.message } };
     return { path: file, format: null, bytes, error: { code: 'UNREADABLE', message: String((e as Error)?.message ?? e) } };
   }
+}
+
+/**
+ * Below this size one thread parses and pairs a trace faster than workers can start, cut the
+ * file and merge (bench/RESULTS.md: on 200 MiB two workers were slower than one thread; from
+ * about 1 GiB they take 40-45 % of its wall time).
+ */
+export const TRACE_PARALLEL_MIN_BYTES = 128 * 1024 * 1024;
+
+/** A big plain-text trace parsed and paired in pieces on `workers` threads (pairTraceFileParallel). */
+async function parseTraceInPieces(task: ParseTask, format: 'trace-cmd' | 'ftrace', detection: ParsedArtefact['detection'], workers: number, options: AnalyzePathsOptions): Promise<ParsedArtefact> {
+  const { pairTraceFileParallel } = await import('./parallel-trace.js');
+  const onProgress = options.onProgress;
+  const run = await pairTraceFileParallel(task.path, {
+    workers,
+    format,
+    pairing: pairingOptions(task.path, options),
+    ...(onProgress ? { onProgress: (bytesDone: number) => onProgress(task.path, bytesDone, task.bytes) } : {}),
+  });
+  const result: ParseResult<unknown> = { format, records: [], diagnostics: run.diagnostics, stats: run.stats };
+  return { path: task.path, format, detection, result, bytes: task.bytes, streamed: { pairing: run.pairing } };
 }
 
 /**

@@ -7,7 +7,8 @@ const PROGRESS_EVERY_MS = 200;
 
 /**
  * Worker thread entry: parses the files it is sent, one at a time, posts byte progress while it
- * reads (so a TTY shows bytes, rate and ETA whatever --jobs is) and posts each result back.
+ * reads (so a TTY shows bytes, rate and ETA whatever --jobs is) and posts each result back. A big trace parsed here stays on this worker's thread (traceWorkers 1):
+ * the file-level pool already uses the cores.
  */
 const options = (workerData as { options: WorkerParseOptions }).options;
 parentPort!.on('message', (task: ParseTask) => {
@@ -18,5 +19,5 @@ parentPort!.on('message', (task: ParseTask) => {
     last = now;
     parentPort!.postMessage({ type: 'progress', file, bytesRead, totalBytes });
   };
-  void parseFile(task, { ...options, onProgress }).then((result) => parentPort!.postMessage({ type: 'result', result }));
+  void parseFile(task, { ...options, traceWorkers: 1, onProgress }).then((result) => parentPort!.postMessage({ type: 'result', result }));
 });

@@ -18,6 +18,13 @@ export interface AnalyzePathsOptions extends AnalyzeOptions {
   decompression?: Partial<DecompressionLimits>;
   /** With jobs > 1, files smaller than this parse in this thread (default WORKER_MIN_BYTES, 16 MiB). */
   workerMinBytes?: number;
+  /**
+   * Worker threads that parse and pair one big plain-text trace together (default: `jobs`); a
+   * trace of at least `traceParallelMinBytes` (default TRACE_PARALLEL_MIN_BYTES, 128 MiB) is cut
+   * into pieces at event lines and paired in pieces (same result as the serial pairer).
+   */
+  traceWorkers?: number;
+  traceParallelMinBytes?: number;
 }
 
 /** One file to parse: what a worker thread receives. */

@@ -35,3 +35,30 @@ describe('parsing a folder in worker threads', () => {
     expect(await parsePaths([folder3], { jobs: 2, workerMinBytes: 10_000 })).toEqual(serial);
   });
 });
+
+describe('a big trace paired in pieces on worker threads (what the CLI does past 128 MiB)', () => {
+  it('gives the pairing, findings and line accounting of the serial run', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { gunzipSync } = await import('node:zlib');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-trace-pieces-'));
+    const trace = path.join(dir, 'd1p.report.txt');
+    writeFileSync(trace, gunzipSync(readFileSync(path.join(SAMPLES, 'captures', 'D1_main', 'd1p.report.txt.gz'))));
+    const serial = await parsePaths([trace], { jobs: 1 });
+    const progress: number[] = [];
+    const pieces = await parsePaths([trace], { jobs: 2, traceParallelMinBytes: 0, onProgress: (_f, done) => progress.push(done) });
+    expect(pieces[0].format).toBe('trace-cmd');
+    expect(pieces[0].streamed?.pairing).toEqual(serial[0].streamed?.pairing);
+    const { records: _r1, ...linesInPieces } = pieces[0].result!.stats;
+    const { records: _r2, ...linesSerial } = serial[0].result!.stats;
+    // Every line accounted for the same way (the record count differs: see pairTraceFileParallel).
+    expect(linesInPieces).toEqual(linesSerial);
+    expect(pieces[0].result?.diagnostics.total).toBe(serial[0].result?.diagnostics.total);
+    const [a, b] = [analyze(pieces), analyze(serial)];
+    expect(a.verdict).toEqual(b.verdict);
+    expect(a.findings).toEqual(b.findings);
+    expect(progress.at(-1)).toBe(pieces[0].bytes);
+    // Below the threshold the trace stays on this thread.
+    expect(await parsePaths([trace], { jobs: 2 })).toEqual(serial);
+  }, 60_000);
+});

@@ -7,7 +7,8 @@ import type { FormatModule } from './module.js';
 import type { ParserDefinition } from '../../core/parser.js';
 import type { PairingResult } from '../../analysis/pairing/index.js';
 
-function pairingOptions(source: string, options: AnalyzeOptions) {
+/** The pairing options of one trace file: the run's filters plus its source and tracer setting. */
+export function pairingOptions(source: string, options: AnalyzeOptions) {
   return { ...options.pairing, source, includeTracer: options.includeTracer ?? options.pairing?.includeTracer };
 }
 
