@@ -1,6 +1,8 @@
 /**
  * One benchmark measurement in its own process (so peak RSS is its own):
- *   child MODE FILE [WORKERS]   MODE = text | fast | parallel
+ *   child MODE FILE [WORKERS]   MODE = text | fast | parallel | analyze
+ * `analyze` is what `memforensics analyze FILE --json` runs with default options (analyzePaths
+ * with --jobs = the cores, the report built and serialised).
  * Prints one JSON line: wall and CPU seconds, peak RSS, events, the top-ranked site.
  */
 import { createReadStream, statSync } from 'node:fs';
@@ -9,6 +11,8 @@ import { parseTraceCmdAsync, traceCmdParser, type TraceRecord } from '../../src/
 import { parseTraceBytesAsync } from '../../src/parsers/tracecmd/fast.js';
 import { pairTraceFileParallel } from '../../src/node/parallel-trace.js';
 import { nodeDecodeAscii } from '../../src/node/fastDecode.js';
+import { analyzePaths } from '../../src/node/analyzePaths.js';
+import { availableParallelism } from 'node:os';
 
 async function main(): Promise<void> {
   const [, , mode = 'fast', file = '', workersArg = '2'] = process.argv;
@@ -16,6 +20,27 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let result: PairingResult;
   let events = 0;
+  if (mode === 'analyze') {
+    const report = await analyzePaths([file], { jobs: availableParallelism() });
+    const json = JSON.stringify(report);
+    const site = report.allocationSites[0];
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    process.stdout.write(
+      JSON.stringify({
+        mode,
+        bytes: statSync(file).size,
+        wallSeconds: wall,
+        cpuSeconds: (c.user + c.system) / 1e6,
+        peakRssMiB: process.resourceUsage().maxRSS / 1024,
+        events: null,
+        reportBytes: json.length,
+        verdict: report.verdict.kind,
+        top: site ? { site: site.site, comm: site.comm ?? null, count: site.outstandingCount } : null,
+      }) + '\n',
+    );
+    return;
+  }
   if (mode === 'parallel') {
     const r = await pairTraceFileParallel(file, { workers: Number(workersArg) });
     result = r.pairing;

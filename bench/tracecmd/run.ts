@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     run('memforensics byte fast path (1 core)', process.execPath, [path.join(outDir, 'child.js'), 'fast', file]);
     run('memforensics 1 worker thread (parse+pair in worker, merge)', process.execPath, [path.join(outDir, 'child.js'), 'parallel', file, '1']);
     run('memforensics 2 worker threads (parse+pair in workers, merge)', process.execPath, [path.join(outDir, 'child.js'), 'parallel', file, '2']);
+    run('memforensics analyze FILE --json (default options: what users run)', process.execPath, [path.join(outDir, 'child.js'), 'analyze', file]);
   }
   // each variant's best run (least wall time), with all its runs' wall times
   const best = new Map<string, Record<string, any>>();
