@@ -1,7 +1,12 @@
 import { compareSeverity, type Finding } from '../core/models.js';
 import { SCHEMA_VERSION, type Artefact, type Report, type ReportSections, type Verdict } from '../report/schema.js';
 
-export const TOOL_VERSION = '0.1.0';
+// A named import of one field: esbuild (tsup, tsx, vitest) inlines just this string at build time, so the
+// version has one source, package.json, and the bundle carries no other field of it.
+import { version } from '../../package.json';
+
+/** The memforensics version, read from package.json at build time. */
+export const TOOL_VERSION: string = version;
 
 /** Findings ranked: severity first, then score (higher first), then title for stable output. */
 export function rankFindings(findings: readonly Finding[]): Finding[] {
