@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { FindingSchema, type Finding } from '../../core/models.js';
+import type { Finding } from '../../core/models.js';
 import type { TraceEvent, TraceEventKind, TraceRecord, TraceStackRecord } from '../../parsers/tracecmd/core.js';
-import { detach, TraceEventKindSchema } from '../../parsers/tracecmd/core.js';
+import { detach } from '../../parsers/tracecmd/core.js';
 import { firstFrameOutsideAllocator, isAllocatorFrame } from '../allocatorFrames.js';
 import { LiveMap, PointerSet, type PointerSetData } from './pointerSet.js';
+import { DEFAULT_TRACER_COMMS, type UnmatchedFreeSampleSchema } from './pairingSchema.js';
+import type { PairingOptions, LifetimeStats, PairedSite, PairedStack, PairedTask, PairingResult } from './pairingSchema.js';
+import { addExact, cumulativeFit, exactValue, survivorCurve } from './survivorMath.js';
+export * from './pairingSchema.js';
 
 /**
  * Pairs kernel allocations with their frees by pointer (slab objects: kmalloc and kmem_cache share
@@ -17,179 +21,6 @@ import { LiveMap, PointerSet, type PointerSetData } from './pointerSet.js';
  * site, like bcc memleak's missed-free workaround); kfree(NULL) and ZERO_SIZE_PTR ignored.
  */
 
-export const DEFAULT_TRACER_COMMS: readonly string[] = ['trace-cmd', 'bpftrace', 'perf', 'trace-cmd-record'];
-
-export const PairingOptionsSchema = z.object({
-  /** Count only allocations by these comms (frees by any task still pair). */
-  comms: z.array(z.string()).optional(),
-  /** Count only allocations by these pids (or tgids). */
-  pids: z.array(z.number().int()).optional(),
-  /** Count only allocations of exactly these bytes_alloc (e.g. [4096]). Pages: 4096 << order. */
-  bytesAlloc: z.array(z.number()).optional(),
-  minBytesAlloc: z.number().optional(),
-  maxBytesAlloc: z.number().optional(),
-  /** Time window (trace seconds): events after `to` are ignored; allocations before `from` are not counted. */
-  from: z.number().optional(),
-  to: z.number().optional(),
-  /** Allocation event kinds to count (default: all). */
-  events: z.array(TraceEventKindSchema).optional(),
-  /** Include the tracer's own activity (trace-cmd, bpftrace, perf). Default false. */
-  includeTracer: z.boolean().optional(),
-  /** Comms excluded unless includeTracer (default DEFAULT_TRACER_COMMS); add the capture shell here. */
-  excludeComms: z.array(z.string()).optional(),
-  /** Outstanding allocations younger than this at the end of the trace are reported apart. Default 1 s. */
-  youngAgeSeconds: z.number().nonnegative().optional(),
-  /** Group sites by comm+pid (default) or by comm only. */
-  groupBy: z.enum(['pid', 'comm']).optional(),
-  /** A site needs at least this many mature outstanding objects to be called a leak. Default 10. */
-  minLeakCount: z.number().int().positive().optional(),
-  /** Result list lengths. Default 50 sites, 30 stacks, 30 tasks, 20 unmatched-free samples. */
-  maxSites: z.number().int().positive().optional(),
-  maxStacks: z.number().int().positive().optional(),
-  maxTasks: z.number().int().positive().optional(),
-  maxSamples: z.number().int().nonnegative().optional(),
-  /** Artefact label copied into results and evidence. */
-  source: z.string().optional(),
-});
-export type PairingOptions = z.infer<typeof PairingOptionsSchema>;
-
-export const LifetimeStatsSchema = z.object({
-  count: z.number().int().nonnegative(),
-  meanSeconds: z.number().nullable(),
-  minSeconds: z.number().nullable(),
-  maxSeconds: z.number().nullable(),
-  /** From a log2 histogram: within a factor of 2. */
-  medianSeconds: z.number().nullable(),
-});
-export type LifetimeStats = z.infer<typeof LifetimeStatsSchema>;
-
-/** One ranked site: the report's AllocationSiteEntry fields plus pairing details. */
-export const PairedSiteSchema = z.object({
-  site: z.string(),
-  comm: z.string().nullable(),
-  pid: z.number().int().nullable(),
-  /** kmalloc | kmem_cache_alloc | mm_page_alloc (the _node variants folded in). */
-  event: z.string(),
-  cacheName: z.string().nullable(),
-  /** Frames of the stack holding the most outstanding objects of this site. */
-  stack: z.array(z.string()),
-  outstandingCount: z.number().int().nonnegative(),
-  outstandingBytes: z.number().nonnegative(),
-  /** bytes_req of the outstanding ones; bytesAllocated - bytesRequested is internal fragmentation. */
-  bytesRequested: z.number().nonnegative(),
-  bytesAllocated: z.number().nonnegative(),
-  allocs: z.number().int().nonnegative(),
-  frees: z.number().int().nonnegative(),
-  inferredFrees: z.number().int().nonnegative(),
-  freeRatio: z.number().nullable(),
-  /** Slope of the cumulative bytes of the outstanding objects against their allocation time. */
-  growthBytesPerSecond: z.number().nullable(),
-  /** R² of that line: 1 = outstanding objects accumulated at a steady rate. */
-  growthR2: z.number().nullable(),
-  /**
-   * The chartable curve behind the rate: bytes of the objects still outstanding at the end,
-   * accumulated by allocation time (at most SURVIVOR_CURVE_POINTS points). A leak is a ramp.
-   */
-  points: z.object({ t: z.array(z.number()), v: z.array(z.number()) }),
-  /** Share of the trace span over which the outstanding objects were allocated. */
-  coverage: z.number(),
-  firstOutstandingTs: z.number().nullable(),
-  lastOutstandingTs: z.number().nullable(),
-  oldestAgeSeconds: z.number().nullable(),
-  medianAgeSeconds: z.number().nullable(),
-  young: z.object({ count: z.number().int().nonnegative(), bytes: z.number().nonnegative() }),
-  lifetime: LifetimeStatsSchema,
-  /** Outstanding objects are explained by frees the trace did not see (pointer reuse). */
-  untracedFreeExplained: z.boolean(),
-  /**
-   * Allocated by the slab allocator itself while growing a cache (allocate_slab, alloc_slab_obj_exts):
-   * a consequence of another site's growth, not a leak of its own.
-   */
-  allocatorInternal: z.boolean(),
-  leak: z.boolean(),
-  score: z.number(),
-  firstLine: z.number().int(),
-  lastLine: z.number().int(),
-  tool: z.literal('trace-cmd'),
-  source: z.string(),
-});
-export type PairedSite = z.infer<typeof PairedSiteSchema>;
-
-export const PairedStackSchema = z.object({
-  stack: z.array(z.string()),
-  site: z.string(),
-  comm: z.string().nullable(),
-  pid: z.number().int().nullable(),
-  event: z.string(),
-  cacheName: z.string().nullable(),
-  outstandingCount: z.number().int().nonnegative(),
-  outstandingBytes: z.number().nonnegative(),
-  allocs: z.number().int().nonnegative(),
-  frees: z.number().int().nonnegative(),
-  inferredFrees: z.number().int().nonnegative(),
-  growthBytesPerSecond: z.number().nullable(),
-  source: z.string(),
-});
-export type PairedStack = z.infer<typeof PairedStackSchema>;
-
-export const PairedTaskSchema = z.object({
-  comm: z.string(),
-  pid: z.number().int().nullable(),
-  outstandingCount: z.number().int().nonnegative(),
-  outstandingBytes: z.number().nonnegative(),
-  allocs: z.number().int().nonnegative(),
-  frees: z.number().int().nonnegative(),
-  inferredFrees: z.number().int().nonnegative(),
-});
-export type PairedTask = z.infer<typeof PairedTaskSchema>;
-
-export const UnmatchedFreeSampleSchema = z.object({
-  line: z.number().int(),
-  ts: z.number(),
-  event: z.string(),
-  comm: z.string(),
-  pid: z.number().int(),
-  callSite: z.string().nullable(),
-  key: z.string(),
-});
-
-export const PairingResultSchema = z.object({
-  source: z.string(),
-  traceStart: z.number().nullable(),
-  traceEnd: z.number().nullable(),
-  eventCounts: z.record(z.string(), z.number().int().nonnegative()),
-  /** Frees whose allocation the trace did not see (objects older than the trace). */
-  unmatchedFrees: z.object({
-    slab: z.number().int().nonnegative(),
-    page: z.number().int().nonnegative(),
-    samples: z.array(UnmatchedFreeSampleSchema),
-  }),
-  /** Allocations over a still-live pointer: the earlier object was freed without a traced free. */
-  inferredFrees: z.object({ slab: z.number().int().nonnegative(), page: z.number().int().nonnegative() }),
-  /** kfree(NULL), ZERO_SIZE_PTR, failed page allocations: ignored. */
-  ignoredNullEvents: z.number().int().nonnegative(),
-  /** Totals over counted (filtered) allocations. */
-  totals: z.object({
-    allocs: z.number().int().nonnegative(),
-    frees: z.number().int().nonnegative(),
-    outstandingCount: z.number().int().nonnegative(),
-    outstandingBytes: z.number().nonnegative(),
-    youngCount: z.number().int().nonnegative(),
-    youngBytes: z.number().nonnegative(),
-    /** Per allocation class (kmalloc, kmem_cache_alloc, mm_page_alloc): allocations and traced frees. */
-    byEvent: z.record(z.string(), z.object({ allocs: z.number().int().nonnegative(), frees: z.number().int().nonnegative() })),
-  }),
-  /** Live set at the end, for memory accounting. */
-  liveAtEnd: z.number().int().nonnegative(),
-  allocationSites: z.array(PairedSiteSchema),
-  stacks: z.array(PairedStackSchema),
-  tasks: z.array(PairedTaskSchema),
-  /** Sites with allocations younger than youngAgeSeconds at the end (may just not be freed yet). */
-  youngAllocations: z.array(z.object({ site: z.string(), comm: z.string().nullable(), pid: z.number().int().nullable(), count: z.number().int(), bytes: z.number() })),
-  findings: z.array(FindingSchema),
-  options: z.object({ youngAgeSeconds: z.number(), excludedComms: z.array(z.string()), groupBy: z.string() }),
-});
-export type PairingResult = z.infer<typeof PairingResultSchema>;
 
 /** One aggregate of a piece (see AllocationPairer.exportPiece). */
 export interface PieceAgg {
@@ -280,74 +111,6 @@ export interface PairingPiece {
 }
 
 const HIST_BUCKETS = 48; // log2 buckets of microseconds: 1 µs .. ~8.9 years
-
-/**
- * Adds x to an exact sum kept as non-overlapping partials (Shewchuk; Python's math.fsum). The
- * rounded total does not depend on the order of the additions, so pieces of a trace paired
- * apart and merged give the serial mean lifetime to the last bit.
- */
-function addExact(parts: number[], x: number): void {
-  let n = 0;
-  for (let j = 0; j < parts.length; j++) {
-    let y = parts[j];
-    if (Math.abs(x) < Math.abs(y)) {
-      const t = x;
-      x = y;
-      y = t;
-    }
-    const hi = x + y;
-    const lo = y - (hi - x);
-    if (lo !== 0) parts[n++] = lo;
-    x = hi;
-  }
-  // parts[0..n) are the partials kept; x goes to parts[n] (changing an array's length is a slow call)
-  if (n < parts.length) {
-    parts[n] = x;
-    if (n + 1 < parts.length) parts.length = n + 1;
-  } else parts.push(x);
-}
-
-/** The correctly rounded value of an exact sum (math.fsum's final step). */
-function exactValue(parts: readonly number[]): number {
-  let n = parts.length;
-  if (n === 0) return 0;
-  let hi = parts[--n];
-  let lo = 0;
-  while (n > 0) {
-    const x = hi;
-    const y = parts[--n];
-    hi = x + y;
-    const yr = hi - x;
-    lo = y - yr;
-    if (lo !== 0) break;
-  }
-  if (n > 0 && ((lo < 0 && parts[n - 1] < 0) || (lo > 0 && parts[n - 1] > 0))) {
-    const y = lo * 2;
-    const x = hi + y;
-    if (y === x - hi) hi = x;
-  }
-  return hi;
-}
-
-/** Points kept in a site's survivor curve (evenly spaced over its survivors, always the last). */
-const SURVIVOR_CURVE_POINTS = 120;
-
-/** Cumulative bytes of time-sorted survivors, thinned to at most SURVIVOR_CURVE_POINTS points. */
-function survivorCurve(ts: readonly number[], bytes: readonly number[]): { t: number[]; v: number[] } {
-  const n = ts.length;
-  const step = Math.max(1, Math.ceil(n / SURVIVOR_CURVE_POINTS));
-  const t: number[] = [];
-  const v: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    sum += bytes[i];
-    if ((i + 1) % step === 0 || i === n - 1) {
-      t.push(ts[i]);
-      v.push(sum);
-    }
-  }
-  return { t, v };
-}
 
 class Agg {
   allocs = 0;
@@ -468,38 +231,6 @@ function lifetimeStats(a: Agg): LifetimeStats {
   return { count: a.lifeN, meanSeconds: exactValue(a.lifeParts) / a.lifeN, minSeconds: a.lifeMin, maxSeconds: a.lifeMax, medianSeconds: median };
 }
 
-/** Least squares of cumulative bytes against time: slope (bytes/s) and R². */
-function cumulativeFit(ts: readonly number[], bytes: readonly number[]): { slope: number | null; r2: number | null } {
-  const n = ts.length;
-  if (n < 3) return { slope: null, r2: null };
-  const t0 = ts[0];
-  let sx = 0;
-  let sy = 0;
-  let cum = 0;
-  const ys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    cum += bytes[i];
-    ys[i] = cum;
-    sx += ts[i] - t0;
-    sy += cum;
-  }
-  const mx = sx / n;
-  const my = sy / n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = ts[i] - t0 - mx;
-    const dy = ys[i] - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
-  if (sxx <= 0) return { slope: null, r2: null };
-  const slope = sxy / sxx;
-  const r2 = syy > 0 ? (sxy * sxy) / (sxx * syy) : 1;
-  return { slope, r2 };
-}
 
 /**
  * The streaming pairer: feed it parser records (events and stack definitions) in trace order.
