@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       if (copy > 0) text = text.replaceAll('ptr=0xffff8881', region);
       const ok = sink.write(text + '\n');
       written += text.length + 1;
-      if (!ok) await new Promise((r) => sink.once('drain', r));
+      if (!ok) await new Promise<void>((r) => sink.once('drain', () => r()));
     }
   }
   await new Promise((r) => sink.end(r));

@@ -169,7 +169,11 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     const { format, detection, module, parserOptions } = await prepareParse(task, options, head);
     if ((format === 'trace-cmd' || format === 'ftrace') && kind === 'text' && bytes >= (options.traceParallelMinBytes ?? TRACE_PARALLEL_MIN_BYTES)) {
       const workers = options.traceWorkers ?? options.jobs ?? 1;
-      if (workers >= 2) return await parseTraceInPieces(task, format, detection, workers, options);
+      // A worker that fails (out of its heap on a huge live set) costs time, not the answer.
+      if (workers >= 2) {
+        const inPieces = await parseTraceInPieces(task, format, detection, workers, options).catch(() => null);
+        if (inPieces) return inPieces;
+      }
     }
     // Formats whose records are consumed while streaming (traces, long series) never hold all records.
     const consumer = module.streaming?.(file, options);

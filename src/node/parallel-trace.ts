@@ -36,7 +36,10 @@ export interface ParallelTraceOptions {
   aheadPieces?: number;
   format?: 'trace-cmd' | 'ftrace';
   pairing?: PairingOptions;
-  /** Old-generation heap limit of each worker in MiB (default 64). */
+  /**
+   * Old-generation heap limit of each worker in MiB (default 256). 64 ran out of memory on a real-shaped
+   * 663 MiB -T trace (the D1 recording 27 times: a piece's live set and first events outgrew it).
+   */
   workerHeapMb?: number;
   /** Called after each piece is merged with the bytes of the file done so far (in file order). */
   onProgress?: (bytesDone: number) => void;
@@ -205,7 +208,7 @@ export async function pairTraceFileParallel(file: string, options: ParallelTrace
   const workerFile = path.join(path.dirname(here), fromSource ? 'parallel-trace-worker.ts' : 'parallel-trace-worker.js');
   // Small worker heaps: a worker holds one piece's records at a time; a tight limit makes V8
   // collect instead of growing, which keeps the process RSS (three isolates) bounded.
-  const resourceLimits = { maxOldGenerationSizeMb: options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16 };
+  const resourceLimits = { maxOldGenerationSizeMb: options.workerHeapMb ?? 256, maxYoungGenerationSizeMb: 16 };
   const spawn = (): Worker =>
     fromSource
       ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); });`, { eval: true, resourceLimits })
