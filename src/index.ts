@@ -16,7 +16,8 @@ export { headOf, splitLines } from './core/lines.js';
 export { AllocationSiteSchema, CULPRIT_FINDING_KINDS, EvidenceSchema, FINDING_KINDS, FINDING_SEVERITIES, FindingKindSchema, FindingSchema, FindingSeveritySchema, LEAK_FINDING_KINDS, MemorySpaceSchema, SnapshotSchema, StackFrameSchema, StackTraceSchema, TimeSeriesSchema, UsageRoleSchema, VERDICT_KINDS, VerdictKindSchema, compareSeverity, severityRank, type AllocationSite, type Evidence, type Finding, type FindingKind, type FindingSeverity, type MemorySpace, type StackFrame, type StackTrace, type TimeSeries, type UsageRole, type VerdictKind, worseSeverity } from './core/models.js';
 
 // Human formatters and size parsing.
-export { bytesPerUnit, fields, formatBytes, formatDuration, parseSize } from './core/text.js';
+export { fields, parseSize } from './core/text.js';
+export { bytesPerUnit, formatBytes, formatDuration, formatNumber, formatPercent, formatQuantity, formatRate, formatTime } from './core/format.js';
 
 // Format detection and the registry of parsers.
 export { DETECTION_THRESHOLD, PARSERS, detectFormat, parserFor, type FormatCandidate } from './parsers/registry.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EvidenceSchema } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes } from '../core/format.js';
 import { pagetypeinfoAsBuddyinfo, type BuddyinfoSnapshot, type ExtfragSnapshot, type PagetypeinfoSnapshot } from '../parsers/buddyinfo/index.js';
 import { meminfoSeries, type MeminfoSnapshot } from '../parsers/meminfo/index.js';
 import { analyzeFragmentation, type FragmentationAnalysis, type ZoneFragmentation } from './fragmentation.js';

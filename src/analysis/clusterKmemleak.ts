@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AllocationSite, Finding, StackFrame } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes } from '../core/format.js';
 import type { KmemleakObject } from '../parsers/kmemleak/index.js';
 import { gradeCulprit, PROVEN_LEAK, type AlertThresholds } from './alerts.js';
 import { culpritIndex, frameText } from './allocatorFrames.js';

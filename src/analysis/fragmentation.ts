@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { olsSlope } from './trend/ols.js';
 import type { Finding } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes } from '../core/format.js';
 import { zoneKey, type BuddyinfoSnapshot, type BuddyZone, type ExtfragSnapshot } from '../parsers/buddyinfo/index.js';
 
 /**

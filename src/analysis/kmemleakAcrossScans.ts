@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Finding } from '../core/models.js';
-import { formatBytes, formatDuration } from '../core/text.js';
+import { formatBytes, formatDuration } from '../core/format.js';
 import type { KmemleakObject } from '../parsers/kmemleak/index.js';
 import { gradeCulprit, PROVEN_LEAK } from './alerts.js';
 import { backtraceKeyOf, clusterKmemleak, KmemleakClusteringSchema, type KmemleakFindingOptions } from './clusterKmemleak.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FindingSchema, type AllocationSite, type Evidence, type Finding } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes } from '../core/format.js';
 import type { LeakKind, LeakRecord, LeakReportRecord, LeakSummaryRecord } from '../parsers/lsan/record.js';
 import { culpritIndex } from './allocatorFrames.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Evidence, Finding } from '../core/models.js';
 import { FindingSchema } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes } from '../core/format.js';
 import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
 import { detectLeakTrend, type LeakTrendResult } from './trend/index.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FindingSchema, type Evidence, type Finding } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes } from '../core/format.js';
 import { BuddyZoneSchema, type OomReport } from '../parsers/oom/index.js';
 import { isAllocatorFrame, normalizeSymbol } from './allocatorFrames.js';
 

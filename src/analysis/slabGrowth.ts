@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FindingSchema, type Evidence, type Finding } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes, formatDuration } from '../core/format.js';
 import type { SlabinfoSnapshot } from '../parsers/slabinfo/index.js';
 import { detectLeakTrend, mannKendall, senSlope, type LeakTrendResult } from './trend/index.js';
 
@@ -435,7 +435,7 @@ function findingFor(e: SlabGrowthResultEntry, lines: [number, number] | undefine
       source: e.source,
       lines,
       detail:
-        `${e.cache}: active_objs ${e.startObjects} -> ${e.startObjects + e.windowObjectsDelta} over ${Math.round(span)} s` +
+        `${e.cache}: active_objs ${e.startObjects} -> ${e.startObjects + e.windowObjectsDelta} over ${formatDuration(span)}` +
         `${e.timeAssumed ? ' (time axis assumed)' : ''}, ${rate}, p=${e.pValue === null ? 'n/a' : e.pValue.toPrecision(2)}` +
         (e.released ? `; released at ${e.releasedAt} (back to ${e.endObjects})` : ''),
       values: {

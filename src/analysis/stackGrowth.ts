@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { olsSlope } from './trend/ols.js';
 import type { AllocationSite, Finding, StackFrame } from '../core/models.js';
-import { formatBytes } from '../core/text.js';
+import { formatBytes } from '../core/format.js';
 import type { BpftraceEntry, BpftraceRecord } from '../parsers/bpftrace/index.js';
 import type { MemleakReport } from '../parsers/bcc-memleak/index.js';
 import { firstFrameOutsideAllocator } from './allocatorFrames.js';

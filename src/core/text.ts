@@ -93,60 +93,6 @@ export function parseSize(text: string): number | null {
   return f === undefined ? null : num * f;
 }
 
-/**
- * Formats bytes for humans in binary units: `digits` decimals (`1.5 KiB`), or `'sig3'` for three
- * significant digits (`1.50 KiB`, `15.0 MiB`, `150 GiB`) as the reports print them.
- * @example formatBytes(1536) // '1.5 KiB'
- */
-export function formatBytes(bytes: number, digits: number | 'sig3' = 1): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let u = 0;
-  let v = Math.abs(bytes);
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const sign = bytes < 0 ? '-' : '';
-  if (u === 0) return `${sign}${v.toFixed(0)} B`;
-  const text = digits === 'sig3' ? v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2) : v.toFixed(digits);
-  return `${sign}${text} ${units[u]}`;
-}
-
-/** How many bytes one unit of a series' unit is (`kB` -> 1024), or null when the unit is not a size. */
-export function bytesPerUnit(unit: string | null | undefined): number | null {
-  switch ((unit ?? '').trim().toLowerCase()) {
-    case 'b':
-    case 'byte':
-    case 'bytes':
-      return 1;
-    case 'kb':
-    case 'kib':
-    case 'kbytes':
-      return 1024;
-    case 'mb':
-    case 'mib':
-      return 1024 * 1024;
-    case 'gb':
-    case 'gib':
-      return 1024 * 1024 * 1024;
-    case 'pages':
-    case 'page':
-      return 4096;
-    default:
-      return null;
-  }
-}
-
-/** Formats a duration in seconds as `16 h 5 min`, `3 min 20 s` or `12.5 s`. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'never';
-  const s = Math.abs(seconds);
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  if (s < 86400 * 2) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-  return `${(s / 86400).toFixed(1)} days`;
-}
-
 /** Case-sensitive "starts with after optional leading blanks". */
 export function trimmedStartsWith(line: string, prefix: string): boolean {
   let i = 0;

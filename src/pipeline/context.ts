@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DiagnosticSummary } from '../core/diagnostics.js';
 import type { Finding, TimeSeries, UsageRole } from '../core/models.js';
 import type { FormatId, ParseResult } from '../core/parser.js';
-import { bytesPerUnit } from '../core/text.js';
+import { bytesPerUnit } from '../core/format.js';
 import { AlertThresholdsSchema } from '../analysis/alerts.js';
 import { PairingOptionsSchema, type PairingResult } from '../analysis/pairing/index.js';
 import type { LeakTrendResult } from '../analysis/trend/index.js';

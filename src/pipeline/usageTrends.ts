@@ -1,7 +1,7 @@
 import type { AnalysisContext } from './context.js';
 import { detectLeakTrend, toTrendEntry, toTrendFinding } from '../analysis/trend/index.js';
 
-import { bytesPerUnit } from '../core/text.js';
+import { bytesPerUnit } from '../core/format.js';
 
 /**
  * Qualify: runs the trend engine on every usage series the format analyses registered and

@@ -1,5 +1,5 @@
 import { CULPRIT_FINDING_KINDS, LEAK_FINDING_KINDS, compareSeverity, worseSeverity, type Evidence, type Finding, type FindingSeverity, type VerdictKind } from '../core/models.js';
-import { formatDuration } from '../core/text.js';
+import { formatDuration } from '../core/format.js';
 import type { BuddyinfoSnapshot, ExtfragSnapshot, PagetypeinfoSnapshot } from '../parsers/buddyinfo/index.js';
 import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
 import type { Verdict } from '../report/schema.js';
@@ -8,7 +8,7 @@ import { formatModule } from './formats/index.js';
 import { classifyMemoryGrowth, type MemoryGrowthClassification } from '../analysis/classifyMemoryGrowth.js';
 import { checkKernelIndices } from '../analysis/fragmentation.js';
 import { gradeCulprit } from '../analysis/alerts.js';
-import { bytesPerUnit } from '../core/text.js';
+import { bytesPerUnit } from '../core/format.js';
 
 /**
  * The bundle verdict, combined the way an expert works:

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Report } from './schema.js';
 import { visibleText } from './escape.js';
-import { EPOCH_THRESHOLD, formatDuration, formatNumber, formatPValue } from './format.js';
+import { EPOCH_THRESHOLD, formatDuration, formatNumber, formatPValue } from '../core/format.js';
 import { isTraceSite, type FragmentationAnalysisRow, type SeriesRow, type StackGrowthRow, type TrendRow } from './sections.js';
 
 /**
@@ -174,7 +174,7 @@ function ciText(ci: readonly [number, number]): string {
 
 function verdictNote(entry: TrendRow): string {
   const parts = [`Trend verdict: ${entry.verdict}`, `method ${entry.method}`];
-  if (entry.period !== null) parts.push(`cycle period ${Math.round(entry.period)} s`);
+  if (entry.period !== null) parts.push(`cycle period ${formatDuration(entry.period)}`);
   if (entry.pValue !== null) parts.push(`p = ${formatPValue(entry.pValue)}`);
   return `${parts.join(', ')}.`;
 }

@@ -1,5 +1,5 @@
 import type { DiagnosticSummary } from '../core/diagnostics.js';
-import { formatBytes, formatDuration, formatMeasured, formatNumber, formatPercent, formatPValue, formatQuantity, formatRate, formatTime } from './format.js';
+import { formatBytes, formatDuration, formatMeasured, formatNumber, formatPercent, formatPValue, formatQuantity, formatRate, formatTime } from '../core/format.js';
 import type { AllocationSiteEntry } from './schema.js';
 import type {
   ArtefactRow,

@@ -4,7 +4,7 @@ import type { Comparison } from '../analysis/comparison.js';
 import type { LeakTrendVerdict } from '../analysis/trend/index.js';
 import { ALLOCATION_SITES, ARTEFACTS, COMPARISON, fragmentationZones, KMEMLEAK_CLUSTERS, LEAK_SITES, MEMINFO, meminfoLines, OOM_KILLS, SLAB_CACHES, STACK_GROWTH, TRENDS, type Cell, type Table } from './columns.js';
 import { escapeMarkdown, escapeMarkdownCell, markdownCode } from './escape.js';
-import { formatDuration, formatNumber, formatPercent } from './format.js';
+import { formatDuration, formatNumber, formatPercent } from '../core/format.js';
 import type { FragmentationSection, Report } from './schema.js';
 import type { ClassificationRow } from './sections.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildCharts, decimate, type ChartLayer, type ChartSpec } from './charts.js';
-import { bytesPerUnit } from './format.js';
+import { bytesPerUnit } from '../core/format.js';
 import type { Report } from './schema.js';
 
 /**

@@ -75,7 +75,7 @@ describe('kmemleakAcrossScans: a log appended after each scan', () => {
     const f = kmemleakAcrossScansFindings(r, { limitBytes: 8 * GiB });
     for (const x of f) FindingSchema.parse(x);
     expect(f.map((x) => [x.severity, x.title])).toEqual([
-      ['warning', '18 unreferenced objects (3.4 KiB) allocated from tracing_log_err, growing across scans (3 -> 7 -> 12 -> 18 over 4 scans)'],
+      ['warning', '18 unreferenced objects (3.38 KiB) allocated from tracing_log_err, growing across scans (3 -> 7 -> 12 -> 18 over 4 scans)'],
       ['info', '2 unreferenced objects allocated from tracing_log_err listed up to scan 2 of 4, freed since: transient (2 -> 2 -> 0 -> 0)'],
     ]);
     expect(f[0].evidence[0].detail).toContain('in the latest of 4 scans (dump 4 of kmemleak.log)');
@@ -205,7 +205,7 @@ describe('kmemleak across scans in the report', () => {
     ]);
     const kmem = report.findings.filter((f) => f.kind === 'kmemleak-cluster');
     expect(kmem.map((f) => [f.severity, f.title.split(',')[0]])).toEqual([
-      ['warning', '18 unreferenced objects (3.4 KiB) allocated from tracing_log_err'],
+      ['warning', '18 unreferenced objects (3.38 KiB) allocated from tracing_log_err'],
       ['info', '2 unreferenced objects allocated from tracing_log_err listed up to scan 2 of 4'],
     ]);
     expect(report.verdict).toMatchObject({ kind: 'leak', severity: 'warning', space: 'kernel' });

@@ -27,7 +27,7 @@ describe('buildCharts on the leak fixture', () => {
     expect(usage.layers[2].t).toEqual(trend.troughs.t);
     expect(usage.layers[4].v).toEqual(trend.band!.lower);
     expect(usage.markers).toEqual([{ x: LEAK_ONSET, label: 'onset', role: 'onset' }]);
-    expect(usage.notes[0]).toMatch(/^Trend verdict: leak, method lower envelope .*, cycle period 600 s, p = 2\.2e-37\.$/);
+    expect(usage.notes[0]).toMatch(/^Trend verdict: leak, method lower envelope .*, cycle period 10 min, p = 2\.2e-37\.$/);
   });
 
   it('adds the horizon view: projection to the limit and the time-to-limit marker', () => {

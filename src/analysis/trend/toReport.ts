@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UsageRoleSchema, type Finding } from '../../core/models.js';
 import { LeakTrendResultSchema, type LeakTrendResult } from './detectLeakTrend.js';
-import { formatBytes, formatDuration } from '../../core/text.js';
+import { formatBytes, formatDuration } from '../../core/format.js';
 import { gradeLeak, type AlertThresholds } from '../alerts.js';
 
 /** A report `trends` entry: the trend engine's result for one series, named and placed. */

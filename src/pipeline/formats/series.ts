@@ -1,6 +1,6 @@
 import type { TimeSeries } from '../../core/models.js';
 import type { ParserDefinition } from '../../core/parser.js';
-import { bytesPerUnit } from '../../core/text.js';
+import { bytesPerUnit } from '../../core/format.js';
 import { csvParser, csvSeries, type CsvRecord } from '../../parsers/csv/index.js';
 import { pidstatParser, pidstatSeries, type PidstatSample } from '../../parsers/pidstat/index.js';
 import { pmapParser, pmapSeries, type PmapSnapshot } from '../../parsers/pmap/index.js';

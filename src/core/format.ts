@@ -1,21 +1,60 @@
 /**
- * Number, size, duration and time formatting shared by the Markdown and HTML renderers (the HTML
- * report's browser script has its own copy for axis labels). Pure, locale-independent (reports must
- * be byte-identical wherever they are rendered).
+ * The one set of number, size, duration and time formatters: finding titles, the verdict headline, the
+ * CLI and the Markdown and HTML renderers all print through these (the HTML report's browser script has
+ * its own copy for axis labels). Pure, locale-independent (reports must be byte-identical wherever they
+ * are rendered); null, undefined and non-finite values print as `–`.
  */
-import { bytesPerUnit, formatBytes as formatBytesCore } from '../core/text.js';
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
 /**
  * Bytes as a binary size with 3 significant digits: `1.50 MiB`, `-2.00 KiB`, `512 B`; `–` when unknown.
  * @example
  * formatBytes(1536) // '1.50 KiB'
+ * formatBytes(157286400) // '150 MiB'
  */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '–';
-  return formatBytesCore(bytes, 'sig3');
+  let u = 0;
+  let v = Math.abs(bytes);
+  while (v >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const sign = bytes < 0 ? '-' : '';
+  if (u === 0) return `${sign}${v.toFixed(0)} B`;
+  return `${sign}${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${BYTE_UNITS[u]}`;
 }
 
-export { bytesPerUnit };
+/**
+ * How many bytes one unit of a series' unit is, or null when the unit is not a size.
+ * @example
+ * bytesPerUnit('kB') // 1024
+ * bytesPerUnit('objects') // null
+ */
+export function bytesPerUnit(unit: string | null | undefined): number | null {
+  switch ((unit ?? '').trim().toLowerCase()) {
+    case 'b':
+    case 'byte':
+    case 'bytes':
+      return 1;
+    case 'kb':
+    case 'kib':
+    case 'kbytes':
+      return 1024;
+    case 'mb':
+    case 'mib':
+      return 1024 * 1024;
+    case 'gb':
+    case 'gib':
+      return 1024 * 1024 * 1024;
+    case 'pages':
+    case 'page':
+      return 4096;
+    default:
+      return null;
+  }
+}
 
 /**
  * A value in a series' unit, humanised when the unit is a size (`kB` → `1.50 GiB`).
@@ -58,18 +97,38 @@ function groupDigits(fixed: string): string {
   return `${neg ? '-' : ''}${out}${frac}`;
 }
 
+/** Sub-second units, largest first: a positive duration never prints as `0 s`. */
+const SUBSECOND_UNITS = [
+  { unit: 'ms', perSecond: 1e3 },
+  { unit: 'µs', perSecond: 1e6 },
+  { unit: 'ns', perSecond: 1e9 },
+] as const;
+
 /**
- * Seconds as a short duration: `45 s`, `12 min`, `3 h 20 min`, `2 d 4 h`.
+ * Seconds as a short duration: `45 s`, `12 min`, `3 h 20 min`, `2 d 4 h`; below a second in ms, µs or ns
+ * with 3 significant digits (a positive value never prints as `0 s`); `unbounded` for +Infinity.
  * @example
  * formatDuration(12000) // '3 h 20 min'
+ * formatDuration(200) // '3 min 20 s'
+ * formatDuration(0.0125) // '12.5 ms'
  */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return '–';
   if (!Number.isFinite(seconds)) return seconds > 0 ? 'unbounded' : '–';
   const sign = seconds < 0 ? '-' : '';
   let s = Math.abs(seconds);
-  if (s < 60) return `${sign}${s < 10 ? Number(s.toFixed(1)) : Math.round(s)} s`;
+  if (s === 0) return '0 s';
+  if (s < 1) {
+    // The largest unit in which the value, at 3 significant digits, is at least 1.
+    for (const [i, { unit, perSecond }] of SUBSECOND_UNITS.entries()) {
+      const v = Number((s * perSecond).toPrecision(3));
+      if (v >= 1000) return `${sign}1 s`; // 0.9996 s
+      if (v >= 1 || i === SUBSECOND_UNITS.length - 1) return `${sign}${v} ${unit}`;
+    }
+  }
+  if (s < 9.95) return `${sign}${Number(s.toFixed(1))} s`;
   s = Math.round(s);
+  if (s < 60) return `${sign}${s} s`;
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
