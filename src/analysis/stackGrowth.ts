@@ -116,6 +116,30 @@ interface Track {
   points: { snap: number; t: number | null; v: number; count: number | null }[];
 }
 
+/**
+ * Reports a stack must stay at its final level, and the share of its reports that must, before a
+ * rise is a filled cache rather than growth: bcc memleak on a ring of 64 buffers shows 64 after two
+ * reports and 64 for the next 28; judged by first against last it "grew", by its own recent reports
+ * it is bounded.
+ */
+const PLATEAU_MIN_REPORTS = 3;
+
+/**
+ * Whether a series reached its final level (within 2 %) early and stayed there for at least as
+ * many reports as it took to get there (and at least PLATEAU_MIN_REPORTS).
+ * @example
+ * reachedLevelEarly([10, 64, 64, 64, 64]) // true: a filled ring
+ * reachedLevelEarly([3, 7, 12, 18])       // false: still growing
+ */
+export function reachedLevelEarly(values: readonly number[]): boolean {
+  const last = values[values.length - 1];
+  const tolerance = 0.02 * Math.abs(last);
+  let since = values.length - 1;
+  while (since > 0 && Math.abs(values[since - 1] - last) <= tolerance) since--;
+  const flatReports = values.length - 1 - since;
+  return flatReports >= PLATEAU_MIN_REPORTS && flatReports >= since;
+}
+
 function verdictOf(values: readonly number[]): { verdict: StackGrowthVerdict; monotonic: boolean } {
   let monotonic = true;
   let ups = 0;
@@ -131,7 +155,9 @@ function verdictOf(values: readonly number[]): { verdict: StackGrowthVerdict; mo
   const last = values[values.length - 1];
   const peak = values.reduce((a, b) => Math.max(a, b), -Infinity);
   if (last === 0 && peak > 0) return { verdict: 'freed', monotonic };
-  if (last > first && ups >= downs && last - first > 0.1 * Math.max(first, 1)) return { verdict: 'growing', monotonic };
+  if (last > first && ups >= downs && last - first > 0.1 * Math.max(first, 1)) {
+    return { verdict: reachedLevelEarly(values) ? 'bounded' : 'growing', monotonic };
+  }
   if (last < first && first - last > 0.1 * first) return { verdict: 'shrinking', monotonic };
   return { verdict: 'bounded', monotonic };
 }

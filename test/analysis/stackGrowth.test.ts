@@ -6,6 +6,7 @@ import {
   compareStackGrowth,
   guessStackSpace,
   memleakStackGrowth,
+  reachedLevelEarly,
   slope,
   stackGrowthFindings,
   stackGrowthSites,
@@ -120,6 +121,23 @@ describe('stackGrowth', () => {
     expect(new Set(kf.entries.filter((e) => e.map === '@btopen').map((e) => e.culprit))).toEqual(new Set(['single_open']));
     expect(new Set(kf.entries.filter((e) => e.map === '@btrelease').map((e) => e.culprit))).toEqual(new Set(['single_release']));
     expect(stackGrowthFindings(kf)).toEqual([]);
+  });
+
+  it('a ring filled in two reports and flat for 28 is bounded; the small steady leak beside it is the culprit', () => {
+    const report = (n: number) =>
+      `[00:00:${String(n).padStart(2, '0')}] Top 2 stacks with outstanding allocations:\n` +
+      `\t${(n < 2 ? 32 * (n + 1) : 64) * 4096} bytes in ${n < 2 ? 32 * (n + 1) : 64} allocations from stack\n\t\tmalloc+0x1a [libc.so.6]\n\t\tring_push+0x30 [svc]\n` +
+      `\t${(n + 1) * 512} bytes in ${n + 1} allocations from stack\n\t\tmalloc+0x1a [libc.so.6]\n\t\tparse_entry+0x44 [svc]\n`;
+    const text = Array.from({ length: 30 }, (_, n) => report(n)).join('');
+    const g = memleakStackGrowth(parseBccMemleak(text).records, { intervalSeconds: 5 });
+    expect(pick(g, 'ring_push')).toMatchObject({ lastBytes: 64 * 4096, verdict: 'bounded' });
+    expect(pick(g, 'parse_entry')).toMatchObject({ firstBytes: 512, lastBytes: 30 * 512, verdict: 'growing' });
+    const findings = stackGrowthFindings(g);
+    expect(findings.map((f) => f.culprit)).toEqual(['parse_entry']);
+    expect(reachedLevelEarly([10, 64, 64, 64, 64])).toBe(true);
+    expect(reachedLevelEarly([3, 7, 12, 18])).toBe(false);
+    // A leak that paused for the last two reports is still growing (fewer flat reports than rising ones).
+    expect(reachedLevelEarly([1, 2, 3, 4, 5, 6, 6, 6])).toBe(false);
   });
 
   it('assumes an interval only when asked, and stays null otherwise', () => {
