@@ -214,3 +214,49 @@ function firstPeak(acf: Float64Array, threshold: number): { lag: number; strengt
   }
   return null;
 }
+
+/**
+ * The troughs of the complete cycles of a time-sorted series, trough to trough: the first trough is
+ * the minimum of the first `window` seconds from `from`, each next one the minimum of the samples
+ * between half a window and one and a half windows after the previous trough, so the search
+ * follows the cycles actually present even when `window` (a detected period) is slightly off. A
+ * search window that the data does not cover completely (the last, partial cycle) ends the list:
+ * a partial cycle's minimum is taken on its rising flank and would bias the rate upwards (a 2-h
+ * window of 8 sawtooth cycles read 2x its leak from half-cycle bins). Returns raw sample indices.
+ * @example
+ * const t = Array.from({ length: 100 }, (_, i) => i);
+ * cycleTroughs(t, t.map((x) => x / 10 + (x % 10)), 10); // [0, 10, 20, ..., 80]
+ */
+export function cycleTroughs(
+  t: readonly number[],
+  v: readonly number[],
+  window: number,
+  options: { from?: number; to?: number } = {},
+): number[] {
+  const n = Math.min(t.length, v.length);
+  if (n === 0 || !(window > 0)) return [];
+  const from = options.from ?? t[0];
+  const to = Math.min(options.to ?? t[n - 1], t[n - 1]);
+  // A search window counts as complete when it ends within half a sampling step of the data's end.
+  const slack = 0.5 * (medianStep(t) || 0);
+  let i = 0;
+  while (i < n && t[i] < from) i++;
+  const out: number[] = [];
+  let lo = from;
+  let hi = from + window;
+  while (hi <= to + slack) {
+    while (i < n && t[i] < lo) i++;
+    let best = -1;
+    for (let j = i; j < n && t[j] < hi; j++) if (best < 0 || v[j] < v[best]) best = j;
+    if (best < 0) {
+      // No sample in this window (a gap): look again one window later.
+      lo = hi;
+      hi = lo + window;
+      continue;
+    }
+    out.push(best);
+    lo = t[best] + 0.5 * window;
+    hi = t[best] + 1.5 * window;
+  }
+  return out;
+}

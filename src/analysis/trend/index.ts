@@ -8,6 +8,7 @@ export * from './changePoints.js';
 export * from './segments.js';
 export * from './timeToLimit.js';
 export * from './reduce.js';
-export { erfc, normalSf, normalQuantile, twoSidedP } from './normal.js';
+export { erfc, normalSf, normalQuantile, studentTQuantile, twoSidedP } from './normal.js';
 export * from './toReport.js';
 export * from './ols.js';
+export * from './rate.js';
