@@ -15,6 +15,7 @@ import { LineSplitter, REPLACEMENT_CHAR } from './lines.js';
 export const FORMAT_IDS = [
   'trace-cmd',
   'trace-cmd-stat',
+  'trace-dat',
   'ftrace',
   'kmemleak',
   'slabinfo',
