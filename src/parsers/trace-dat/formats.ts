@@ -85,7 +85,7 @@ function parseFieldLine(t: string): EventField | null {
     d = d.slice(0, br).trim();
   }
   let e = d.length;
-  while (e > 0 && /[A-Za-z0-9_]/.test(d[e - 1])) e--;
+  while (e > 0 && isIdentChar(d.charCodeAt(e - 1))) e--;
   const name = d.slice(e);
   if (!name) return null;
   return { name, offset, size, signed, dynamic, arrayLength };
@@ -150,7 +150,7 @@ export function evalConstant(expr: string): number | null {
       // a cast: `( type words )` of identifiers only, followed by an operand
       const close = expr.indexOf(')', i);
       const inner = close > 0 ? expr.slice(i + 1, close).trim() : '';
-      if (inner && /^[A-Za-z_][A-Za-z0-9_ ]*\**$/.test(inner) && !/^\d/.test(inner)) {
+      if (inner && isTypeName(inner)) {
         i = close + 1;
         continue;
       }
@@ -171,11 +171,11 @@ export function evalConstant(expr: string): number | null {
     }
     if (c >= '0' && c <= '9') {
       let j = i;
-      while (j < expr.length && /[0-9a-fA-FxX]/.test(expr[j])) j++;
+      while (j < expr.length && (isIdentChar(expr.charCodeAt(j)) && !isSuffix(expr.charCodeAt(j)))) j++;
       const num = Number(expr.slice(i, j));
       if (!Number.isFinite(num)) return null;
       tokens.push(String(num));
-      while (j < expr.length && /[uUlL]/.test(expr[j])) j++;
+      while (j < expr.length && isSuffix(expr.charCodeAt(j))) j++;
       i = j;
       continue;
     }
@@ -199,7 +199,7 @@ export function evalConstant(expr: string): number | null {
       const v = primary();
       return v === null ? null : big(-v);
     }
-    if (/^\d/.test(t)) return BigInt(t);
+    if (t.charCodeAt(0) >= 48 && t.charCodeAt(0) <= 57) return BigInt(t);
     return null;
   };
   const binary = (next: () => bigint | null, ops: string[], apply: (op: string, a: bigint, b: bigint) => bigint) => (): bigint | null => {
@@ -341,4 +341,21 @@ export function parseCmdlines(text: string): Map<number, string> {
     from = nl + 1;
   }
   return map;
+}
+
+function isIdentChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+/** Integer suffix letters (u, l); hex digits never include them. */
+function isSuffix(c: number): boolean {
+  return c === 117 || c === 85 || c === 108 || c === 76;
+}
+/** `gfp_t`, `unsigned long`, `void *`: a cast's type name (identifiers, blanks, trailing stars). */
+function isTypeName(t: string): boolean {
+  const c0 = t.charCodeAt(0);
+  if (c0 >= 48 && c0 <= 57) return false;
+  let i = 0;
+  while (i < t.length && (isIdentChar(t.charCodeAt(i)) || t.charCodeAt(i) === 32)) i++;
+  while (i < t.length && t.charCodeAt(i) === 42) i++;
+  return i === t.length;
 }
