@@ -26,6 +26,7 @@ export const traceDatParser: ParserDefinition<TraceRecord, TraceParseOptions> = 
   title: "trace-cmd's binary trace.dat (file version 6 and 7, zstd/zlib) with kmem events and -T stacks, read natively",
   producedBy: 'trace-cmd record -e kmem:kmalloc -e kmem:kfree -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -T (trace.dat)',
   recordSchema: TraceRecordSchema,
+  binary: true,
   sniff: sniffTraceDat,
   createCore: () => ({
     // a binary file has no lines: the byte front ends below read it
