@@ -31,6 +31,14 @@ export const DIAGNOSTIC_CODES = {
   'trace-stack-truncated': { severity: 'warning', doc: 'A stack deeper than 256 frames: the innermost 256 are kept, the outermost are dropped and counted (stats counter stackFramesDropped).' },
   'trace-lost-events': { severity: 'data-loss', doc: 'The tracer reported lost events (buffer overrun): pairing may show false leaks.' },
 
+  // ---- trace.dat (trace-cmd's binary file) ----
+  'trace-dat-truncated': { severity: 'data-loss', doc: 'The trace.dat file ends before the end of a CPU\'s data (the recorder was killed, the file was cut): every complete ring-buffer page before the cut was read.' },
+  'trace-dat-bad-page': { severity: 'data-loss', doc: 'A ring-buffer page whose header or events do not fit the page (corrupt data): the rest of that page was skipped.' },
+  'trace-dat-bad-chunk': { severity: 'data-loss', doc: 'A compressed chunk of CPU data that does not decompress, or decompresses to another size than declared (or past the decompression limits): its pages were skipped.' },
+  'trace-dat-missed-events': { severity: 'data-loss', doc: 'The kernel ring buffer marked events as lost before a page (overwritten before trace-cmd read them): frees may be missing.' },
+  'trace-dat-unknown-type': { severity: 'data-loss', doc: 'An event whose type id has no format file in the trace.dat: it was counted, not decoded.' },
+  'trace-dat-unsupported': { severity: 'warning', doc: 'A part of the trace.dat that memforensics does not read (a latency trace, extra instances, guest time shifts); named in the message.' },
+
   // ---- kmemleak ----
   'kmemleak-orphan-line': { severity: 'data-loss', doc: 'A hex dump or backtrace line outside any unreferenced object block.' },
   'kmemleak-incomplete-object': { severity: 'warning', doc: 'An object header followed by another object before any backtrace; kept and marked partial.' },

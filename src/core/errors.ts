@@ -9,6 +9,8 @@ export const INPUT_ERROR_CODES = [
   'BINARY_INPUT',
   'BAD_OPTIONS',
   'UNREADABLE',
+  /** A binary input whose headers or sections are corrupt or point outside the file (trace.dat). */
+  'CORRUPT_INPUT',
 ] as const;
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
 

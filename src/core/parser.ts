@@ -15,6 +15,7 @@ import { LineSplitter, REPLACEMENT_CHAR } from './lines.js';
 export const FORMAT_IDS = [
   'trace-cmd',
   'trace-cmd-stat',
+  'trace-dat',
   'ftrace',
   'kmemleak',
   'slabinfo',
@@ -89,6 +90,11 @@ export interface ParserDefinition<R, O extends object = object> {
   readonly title: string;
   /** The command that produces it, for the README's format table. */
   readonly producedBy: string;
+  /**
+   * A binary format: it has no lines, its line core refuses text, and its own byte front end reads
+   * it (trace.dat). Line-level contracts (chunking, pathological lines) do not apply to it.
+   */
+  readonly binary?: true;
   /** The zod schema of one record. */
   readonly recordSchema: z.ZodType<R>;
   sniff(head: string, context?: SniffContext): SniffResult;

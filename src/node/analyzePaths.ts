@@ -156,14 +156,6 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
   const { path: file, bytes } = task;
   try {
     const kind = await contentKind(file);
-    if (kind === 'trace-cmd-dat') {
-      return {
-        path: file,
-        format: null,
-        bytes,
-        error: { code: 'BINARY_INPUT', message: `binary trace-cmd data: convert it with 'trace-cmd report -i ${path.basename(file)} > ${path.basename(file, '.dat')}.report.txt'` },
-      };
-    }
     if (kind === 'binary') return { path: file, format: null, bytes, error: { code: 'BINARY_INPUT', message: 'binary file, not a text capture' } };
     const head = await readHead(file, 64 * 1024, kind);
     const { format, detection, module, parserOptions } = await prepareParse(task, options, head);

@@ -17,6 +17,7 @@ import { oomParser } from './oom/index.js';
 import { lsanParser } from './lsan/index.js';
 import { valgrindParser } from './valgrind/index.js';
 import { traceCmdStatParser } from './tracecmd-stat/index.js';
+import { traceDatParser } from './trace-dat/index.js';
 // @registry-imports
 
 /** Every registered parser, the single source for detection, the CLI and the README table. */
@@ -43,6 +44,7 @@ export const PARSERS: readonly ParserDefinition<any, any>[] = [
   lsanParser,
   valgrindParser,
   traceCmdStatParser,
+  traceDatParser,
   // @registry-entries
 ];
 

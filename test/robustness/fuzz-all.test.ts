@@ -34,8 +34,9 @@ describe('every registered parser survives fuzzing', () => {
   });
 });
 
-describe('every registered parser gives the same result for any chunking of its real samples', () => {
-  it.each(PARSERS.map((p) => [p.format, p] as const))('%s', (format, parser) => {
+describe('every registered text parser gives the same result for any chunking of its real samples', () => {
+  // trace.dat has no lines: its byte reader has its own tests (its chunking and fuzzing: issue 17, open).
+  it.each(PARSERS.filter((p) => !p.binary).map((p) => [p.format, p] as const))('%s', (format, parser) => {
     for (const seed of (byFormat.get(format) ?? []).slice(0, 4)) expectChunkingInvariant(parser, seed);
   });
 });

@@ -5,7 +5,7 @@ import { meminfoModule } from './meminfo.js';
 import type { FormatModule } from './module.js';
 import { csvModule, pidstatModule, pmapModule, rssModule, smapsRollupModule, vmstatModule } from './series.js';
 import { slabinfoModule, slabtopModule } from './slab.js';
-import { ftraceModule, traceCmdModule, traceCmdStatModule } from './trace.js';
+import { ftraceModule, traceCmdModule, traceCmdStatModule, traceDatModule } from './trace.js';
 
 export type { FormatModule, StreamingConsumer, StreamParseHooks } from './module.js';
 export { parseStreamWith } from './module.js';
@@ -27,6 +27,7 @@ export const FORMAT_MODULES: Readonly<Record<FormatId, FormatModule>> = {
   'bcc-memleak': bccMemleakModule,
   bpftrace: bpftraceModule,
   'trace-cmd': traceCmdModule,
+  'trace-dat': traceDatModule,
   ftrace: ftraceModule,
   'trace-cmd-stat': traceCmdStatModule,
   csv: csvModule,

@@ -2,6 +2,7 @@ import { AllocationPairer, pairAllocations } from '../../analysis/pairing/index.
 import { parseTraceBytesAsync } from '../../parsers/tracecmd/fast.js';
 import { ftraceParser, traceCmdParser, type TraceParseOptions, type TraceRecord } from '../../parsers/tracecmd/index.js';
 import { traceCmdStatParser, type TraceCmdCpuStat } from '../../parsers/tracecmd-stat/index.js';
+import { parseTraceDatAsync, traceDatParser } from '../../parsers/trace-dat/index.js';
 import { recordsOf, type AnalysisContext, type AnalyzeOptions, type ParsedArtefact } from '../context.js';
 import type { FormatModule } from './module.js';
 import type { ParserDefinition } from '../../core/parser.js';
@@ -38,6 +39,11 @@ function traceModule(parser: ParserDefinition<TraceRecord, TraceParseOptions>): 
 }
 
 export const traceCmdModule = traceModule(traceCmdParser);
+/** trace.dat read natively: the same records, so the same analysis as the report text. */
+export const traceDatModule: FormatModule = {
+  ...traceModule(traceDatParser),
+  parseStream: (chunks, options) => parseTraceDatAsync(chunks as AsyncIterable<Uint8Array>, options),
+};
 export const ftraceModule = traceModule(ftraceParser);
 
 /** A trace whose ring buffer overran or dropped events cannot be trusted for pairing: say so. */
