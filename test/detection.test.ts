@@ -11,6 +11,11 @@ import { SAMPLES, SHARED_REAL, hasSharedReal } from './helpers/samples.js';
  */
 const EXPECTED: [suffix: string, format: string | null][] = [
   ['.report.txt.gz', 'trace-cmd'],
+  ['T1_tracedat/v6-pages.report.txt', 'trace-cmd'],
+  // trace.dat (binary) is placed by its magic bytes, also gzipped.
+  ['T1_tracedat/v6-pages.dat.gz', 'trace-dat'],
+  // `uname -a` beside the recordings: not a memory artefact.
+  ['T1_tracedat/uname.txt', null],
   ['.slabinfo.0_before.txt', 'slabinfo'],
   ['.slabinfo.1_leak_held.txt', 'slabinfo'],
   ['.slabinfo.2_after_exit.txt', 'slabinfo'],
