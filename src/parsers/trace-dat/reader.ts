@@ -1,7 +1,7 @@
 import type { DiagnosticCode } from '../../core/diagnostic-codes.js';
 import { DEFAULT_DECOMPRESSION_LIMITS, type DecompressionLimits } from '../../core/limits.js';
 import { LineAccounting, type CommonParseOptions, type Emit, type ParseResult } from '../../core/parser.js';
-import { TRACE_EVENT_KINDS, type TraceEvent, type TraceEventKind, type TraceParseOptions, type TraceRecord } from '../tracecmd/core.js';
+import { newTraceEvent, TRACE_EVENT_KINDS, type TraceEvent, type TraceEventKind, type TraceParseOptions, type TraceRecord } from '../tracecmd/core.js';
 import { type ByteSource, Endian, hex64, latin1Of } from './bytes.js';
 import { type EventField, type EventFormat, type FlagName, flagNames, symbolicTable } from './formats.js';
 import { type CpuData, decompressBlock, readTraceDatHeader, type TraceDatHeader } from './header.js';
@@ -466,34 +466,7 @@ export async function parseTraceDatSource(source: ByteSource, options: TraceDatP
   const dataEvent = (d: Decoder, kind: TraceEventKind, u: Uint8Array, at: number, len: number, cpu: number, ts: number): TraceEvent | null => {
     const f = d.f;
     const pid = num(u, at, d.pid) ?? -1;
-    const rec: TraceEvent = {
-      type: 'event',
-      ts,
-      cpu,
-      comm: commOf(pid),
-      pid,
-      tgid: undefined,
-      event: kind,
-      callSite: undefined,
-      ptr: undefined,
-      bytesReq: undefined,
-      bytesAlloc: undefined,
-      gfpFlags: undefined,
-      node: undefined,
-      accounted: undefined,
-      cacheName: undefined,
-      page: undefined,
-      pfn: undefined,
-      order: undefined,
-      migratetype: undefined,
-      failed: undefined,
-      rssType: undefined,
-      rssSize: undefined,
-      mmId: undefined,
-      stackId: undefined,
-      userStackId: undefined,
-      line: eventNo,
-    };
+    const rec = newTraceEvent(ts, cpu, commOf(pid), pid, undefined, kind, eventNo);
     if (f.call_site) rec.callSite = symbolAt(u, at + f.call_site.offset, f.call_site.size);
     if (f.ptr) rec.ptr = ptrOf(u, at, f.ptr);
     rec.bytesReq = num(u, at, f.bytes_req);

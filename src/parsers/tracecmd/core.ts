@@ -71,6 +71,43 @@ export const TraceEventSchema = z.object({
 });
 export type TraceEvent = z.infer<typeof TraceEventSchema>;
 
+/**
+ * An event record with every field present from the start, in the schema's order: one object
+ * shape for every event whatever its kernel prints (the pairer's reads stay monomorphic, no
+ * property store grows field by field), and the same key order in JSON for every kernel version
+ * and for the text and trace.dat readers alike.
+ */
+export function newTraceEvent(ts: number, cpu: number, comm: string, pid: number, tgid: number | undefined, event: TraceEventKind, line: number): TraceEvent {
+  return {
+    type: 'event',
+    ts,
+    cpu,
+    comm,
+    pid,
+    tgid,
+    event,
+    callSite: undefined,
+    ptr: undefined,
+    bytesReq: undefined,
+    bytesAlloc: undefined,
+    gfpFlags: undefined,
+    node: undefined,
+    accounted: undefined,
+    cacheName: undefined,
+    page: undefined,
+    pfn: undefined,
+    order: undefined,
+    migratetype: undefined,
+    failed: undefined,
+    rssType: undefined,
+    rssSize: undefined,
+    mmId: undefined,
+    stackId: undefined,
+    userStackId: undefined,
+    line,
+  };
+}
+
 export const TraceStackRecordSchema = z.object({
   type: z.literal('stack'),
   id: z.number().int().nonnegative(),
@@ -1244,37 +1281,7 @@ export function createTraceCore(options: TraceCoreOptions): TraceCore {
         emit.diagnostic('number-out-of-range', 'timestamp is not a finite number', { excerpt: excerptOf(text, b0, n) });
         return;
       }
-      // Every field present from the start, in the schema's order: one object shape for every
-      // event whatever its kernel prints (the pairer's reads stay monomorphic, no property store
-      // grows field by field), and the same key order in JSON for every kernel version.
-      const rec: TraceEvent = {
-        type: 'event',
-        ts: tsv,
-        cpu,
-        comm: prefixCommEnd > prefixCommStart ? text.slice(prefixCommStart, prefixCommEnd) : '',
-        pid: prefixPid,
-        tgid: prefixTgid,
-        event: kind,
-        callSite: undefined,
-        ptr: undefined,
-        bytesReq: undefined,
-        bytesAlloc: undefined,
-        gfpFlags: undefined,
-        node: undefined,
-        accounted: undefined,
-        cacheName: undefined,
-        page: undefined,
-        pfn: undefined,
-        order: undefined,
-        migratetype: undefined,
-        failed: undefined,
-        rssType: undefined,
-        rssSize: undefined,
-        mmId: undefined,
-        stackId: undefined,
-        userStackId: undefined,
-        line: lineNo,
-      };
+      const rec = newTraceEvent(tsv, cpu, prefixCommEnd > prefixCommStart ? text.slice(prefixCommStart, prefixCommEnd) : '', prefixPid, prefixTgid, kind, lineNo);
       const slot = useMemo && kindIndex <= MEMO_LAST_KIND ? memoSlot(kindIndex, u, fieldsAt, n) : -1;
       let missing: string | null = null;
       let eventMemo: FieldMemo | null = null;
