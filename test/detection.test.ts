@@ -22,6 +22,7 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['D2_slab_meminfo_timerfd/slabinfo.txt', 'slabinfo'],
   ['D2_slab_meminfo/slabinfo.txt.gz', 'slabinfo'],
   ['/meminfo.txt', 'meminfo'],
+  ['/meminfo.txt.gz', 'meminfo'],
   ['vmstat_fresh.txt', 'vmstat'],
   ['asan.txt', 'lsan'],
   ['bpftrace.txt', 'bpftrace'],

@@ -4,6 +4,7 @@ import { FindingSchema } from '../core/models.js';
 import { formatBytes } from '../core/format.js';
 import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
 import { detectLeakTrend, type LeakTrendResult } from './trend/index.js';
+import { gradeLeak, type AlertThresholds } from './alerts.js';
 
 /**
  * meminfo attribution: which /proc/meminfo component grows, and how much memory no counter
@@ -61,7 +62,10 @@ export const MeminfoAttributionOptionsSchema = z.object({
   /** Findings only for components growing at least this fast (kB/h, default 0). */
   minSlopeKbPerHour: z.number().nonnegative().optional(),
 });
-export type MeminfoAttributionOptions = z.infer<typeof MeminfoAttributionOptionsSchema>;
+export type MeminfoAttributionOptions = z.infer<typeof MeminfoAttributionOptionsSchema> & {
+  /** Alert thresholds the findings are graded by (alerts.ts defaults). */
+  thresholds?: Partial<AlertThresholds>;
+};
 
 const Pair = z.tuple([z.number(), z.number()]);
 const TrendFields = {
@@ -239,6 +243,8 @@ export function meminfoAttribution(snapshots: readonly MeminfoSnapshot[], option
   const unaccounted = uv.length ? { ...judge(ut, uv, 'Unaccounted', minPoints), terms } : null;
 
   const findings: Finding[] = [];
+  const unreclaimable = components.find((c) => c.field === 'SUnreclaim');
+  const slabRiseIsReclaimable = unreclaimable !== undefined && unreclaimable.verdict !== 'leak';
   const minSlope = options.minSlopeKbPerHour ?? 0;
   const lines: [number, number] | undefined = usable.length ? [usable[0].line, usable[usable.length - 1].line] : undefined;
   const add = (field: string, c: Judged) => {
@@ -255,9 +261,19 @@ export function meminfoAttribution(snapshots: readonly MeminfoSnapshot[], option
     // A rise that ended below where it started (owner exited, reclaim, cache drop) is reported, not alarmed.
     const fellBack = c.endKb < c.startKb;
     const kernel = field !== 'AnonPages' && field !== 'Used' && field !== 'Shmem' && field !== 'Mlocked';
+    // Slab = SReclaimable + SUnreclaim: a Slab rise that SUnreclaim does not share is reclaimable
+    // cache (dentries, inodes of a page-cache churn), not a kernel leak.
+    const reclaimable = RECLAIMABLE_FIELDS.has(field) || (field === 'Slab' && slabRiseIsReclaimable);
+    // One grading path (alerts.ts): the rate against MemTotal and the projected time to it.
+    const severity = fellBack || reclaimable
+      ? 'info'
+      : gradeLeak(
+          { confirmed: true, bytesPerHour: (c.slopeKbPerHour ?? 0) * 1024, timeToLimitSeconds: c.timeToLimitSeconds, limitBytes: memTotal !== null ? memTotal * 1024 : null },
+          options.thresholds,
+        );
     findings.push({
       kind: field === 'Unaccounted' ? 'unaccounted-memory-growth' : 'meminfo-growth',
-      severity: fellBack ? 'info' : field === 'Used' || field === 'Unaccounted' || field === 'SUnreclaim' || field === 'AnonPages' ? 'critical' : 'warning',
+      severity,
       title:
         (field === 'Unaccounted'
           ? `Memory no meminfo counter explains grows ${rate} (driver/buddy allocations?)`
@@ -266,7 +282,7 @@ export function meminfoAttribution(snapshots: readonly MeminfoSnapshot[], option
       source,
       score: c.pValue === null ? 0 : 1 - c.pValue,
       space: field === 'Used' ? 'unknown' : kernel ? 'kernel' : 'user',
-      ...(RECLAIMABLE_FIELDS.has(field) ? { reclaimable: true } : {}),
+      ...(reclaimable ? { reclaimable: true } : {}),
     });
   };
   for (const c of components) add(c.field, c);

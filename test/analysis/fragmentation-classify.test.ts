@@ -133,7 +133,7 @@ describe('classifyMemoryGrowth on constructed cases', () => {
       name: 'SUnreclaim',
       role: 'kernel' as const,
       result: {
-        name: 'SUnreclaim', unit: 'kB', verdict: 'leak' as const, reason: 'lower envelope rises', slopePerHour: 5000, ci95: [4000, 6000] as [number, number], pValue: 1e-6,
+        name: 'SUnreclaim', unit: 'kB', verdict: 'leak' as const, reason: 'lower envelope rises', slopePerHour: 5000, ci95: [4000, 6000] as [number, number], pValue: 1e-6, rateScope: "leak" as const, rateSince: 0, rateUpperBound: 6000, effect: null,
         method: 'test', period: null, onset: t[0], onsetAtStart: true, limit: null, timeToLimitSeconds: null, timeToLimitCi: null, timeToLimitLower: null,
         timeToLimitUpper: null, points: 30, analysed: null, binSize: null, troughs: { t: [], v: [] }, peaks: { t: [], v: [] }, fit: null, band: null,
         projection: null, changePoints: [], regimes: [], segments: [], gaps: [], mannKendall: null, neweyWest: null, noise: null,

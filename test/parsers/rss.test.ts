@@ -241,6 +241,8 @@ describe('RSS-family detection over every sample', () => {
       'pidstat captures/U1_user_series/pidstat-r.txt',
       'rss captures/D3_userspace/rss.txt',
       'rss captures/D4_control/rss.txt',
+      'rss captures/N1_noleak_control/rss.txt',
+      'rss captures/N2_warmup_control/rss.txt',
       'rss captures/D4_leak/rss.txt',
       'rss captures/U1_user_series/ps-rss.txt',
       'smaps-rollup captures/U1_user_series/smaps_rollup.txt',

@@ -64,10 +64,10 @@ describe('renderMarkdown', () => {
     expect(md.startsWith('# memforensics: LEAK (warning)\n')).toBe(true);
     // (8 GiB - the upper envelope at the end) / 40 MiB/h: 138.1 h.
     expect(md).toContain('time to limit: **5 d 18 h**');
-    expect(md).toContain('· where: **both** · 14 findings from 8 artefacts');
+    expect(md).toContain('· where: **both** · 13 findings from 8 artefacts');
     // The trace site kmemleak confirms: one finding, both sources.
     expect(md).toContain('allocation-site-leak · confirmed by kmemleak-cluster · kernel · culprit `do_eventfd` · `captures/node7/trace.report.txt, captures/node7/kmemleak.txt`');
-    expect(md).toContain('| `used_kb` | leak | +40.0 MiB/h | +40.0 MiB/h … +40.0 MiB/h | 2.2e-37 | 2025-10-09 10:53:20Z | 5 d 18 h | `captures/node7/used.csv` |');
+    expect(md).toContain('| `used_kb` | leak | +40.0 MiB/h | +40.0 MiB/h … +40.1 MiB/h | 2.2e-37 | 2025-10-09 10:53:20Z | 5 d 18 h | `captures/node7/used.csv` |');
     // 220 of the 240 do_eventfd objects are old enough to count (the rest are "young"), 64 B each, one per 50 ms.
     expect(md).toContain('| `do_eventfd` | `kobjleak` | 220 | 13.8 KiB | 1.25 KiB/s | `__kmalloc_cache_noprof` ← `do_eventfd` ← `__x64_sys_eventfd2` ← … (5 frames) | `captures/node7/trace.report.txt` |');
     // kmalloc-64: 4,800 objects per 10-minute snapshot after the first 12, x 64 B.
@@ -76,7 +76,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| `do_eventfd` | 40 | 2.50 KiB | `kobjleak` | `................................` |');
     expect(md).toContain('| `parse_config_entry` (/opt/memlab/src/cfgleak.c:53) | definite | 16.0 KiB | 4 |');
     expect(md).toContain('| 3 h 44 min after boot | `stress` (pid 14728) | 23.5 MiB | CONSTRAINT\\_MEMCG | 0 | `captures/node7/dmesg.txt` |');
-    expect(md).toContain('| `SUnreclaim` | leak | 28.2 MiB | 28.6 MiB | 25.7 MiB | +14.4 MiB/h |');
+    expect(md).toContain('| `SUnreclaim` | leak | 28.2 MiB | 28.6 MiB | 25.7 MiB | +16.9 MiB/h |');
     expect(md).toContain('**leak (confidence 90 %):** Leak: used\\_kb, Slab, SUnreclaim rise steadily; no buddy data. (`captures/node7`)');
     expect(md).toContain('| `captures/node7/used.csv` | csv | 57,601 | none |');
     expect(expectTablesWellFormed(md)).toBe(9);

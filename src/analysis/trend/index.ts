@@ -12,3 +12,4 @@ export { erfc, normalSf, normalQuantile, studentTQuantile, twoSidedP } from './n
 export * from './toReport.js';
 export * from './ols.js';
 export * from './rate.js';
+export * from './effect.js';
