@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ASSUMED_TIME_AXIS_MARK, LEAK_FINDING_KINDS } from '../../src/core/models.js';
+import { formatTimeToLimit } from '../../src/core/format.js';
+import { analyzePaths } from '../../src/node/analyzePaths.js';
+import { analyzeTexts } from '../../src/pipeline/analyzeTexts.js';
+import { renderHtml } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { ReportSchema, type Report } from '../../src/report/schema.js';
+import { ROOT, SAMPLES, sample } from '../helpers/samples.js';
+
+/**
+ * Honest time axes (issue 15 item 4) on a real capture: three `sleep 2` loops without timestamps
+ * (slabinfo, meminfo, `ps -o rss=`) beside `vmstat -t 2` of the same run, with each loop
+ * iteration's true epoch kept outside the folder (samples/captures/TA_untimed_loops/README.md).
+ */
+const FOLDER = path.join(SAMPLES, 'captures', 'TA_untimed_loops');
+const UNTIMED = ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt'].map((f) => path.join(FOLDER, f));
+const TRUTH_DIR = path.join(ROOT, 'test', 'ground-truth', 'ta_untimed_loops');
+const truth = JSON.parse(readFileSync(path.join(TRUTH_DIR, 'groundtruth.json'), 'utf8'));
+const TRUE_RSS_KB_PER_S: number = truth.loops['ps-rss.txt'].rss_kb_per_second; // 261.1
+const TRUE_SLAB_PER_S: Record<string, number> = truth.loops['slabinfo.txt.gz'].active_objs_per_second;
+
+const cache = new Map<string, Promise<Report>>();
+function run(key: string, make: () => Promise<Report>): Promise<Report> {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key)!;
+}
+const withSibling = () => run('sibling', () => analyzePaths([FOLDER], { jobs: 1 }));
+const alone = () => run('alone', () => analyzePaths(UNTIMED, { jobs: 1 }));
+
+const axis = (r: Report, file: string) => r.artefacts.find((a) => path.basename(a.path) === file)?.timeAxis;
+const rssPerSecond = (r: Report) => r.trends.find((t) => t.source.endsWith('ps-rss.txt'))!.slopePerHour! / 3600;
+const slabPerSecond = (r: Report, cache: string) => r.slabGrowth.find((s) => s.cache === cache)!.slopeObjectsPerHour! / 3600;
+const within = (measured: number, truthValue: number, fraction: number) => Math.abs(measured / truthValue - 1) <= fraction;
+
+describe('time axes on the real untimed-loops capture', () => {
+  it('the three untimed series take their axis from the vmstat -t log of the same run', async () => {
+    const r = await withSibling();
+    expect(ReportSchema.parse(r)).toEqual(r);
+    expect(axis(r, 'vmstat-t.txt')?.source).toBe('timestamps');
+    for (const file of ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt']) {
+      const a = axis(r, file)!;
+      expect(a.source, file).toBe('sibling-capture');
+      expect(path.basename(a.from!)).toBe('vmstat-t.txt');
+      // The loops' true period is 2.008-2.015 s (sleep 2 plus the command).
+      expect(within(a.intervalSeconds!, truth.loops[file].interval_seconds, 0.01), `${file}: ${a.intervalSeconds}`).toBe(true);
+    }
+    expect(r.verdict.assumedTimeAxes).toBeUndefined();
+    expect(r.verdict.summary).not.toContain('assumed');
+  });
+
+  it('rates within 10 % of the truth once the sibling axis is used (RSS, and the three eventfd caches)', async () => {
+    const r = await withSibling();
+    expect(within(rssPerSecond(r), TRUE_RSS_KB_PER_S, 0.1), `rss ${rssPerSecond(r)} kB/s`).toBe(true);
+    for (const cache of ['filp', 'kmalloc-64', 'lsm_file_cache']) {
+      expect(r.slabGrowth.find((s) => s.cache === cache)?.verdict, cache).toBe('leak');
+      expect(within(slabPerSecond(r, cache), TRUE_SLAB_PER_S[cache], 0.1), `${cache} ${slabPerSecond(r, cache)}/s`).toBe(true);
+    }
+    const rssFinding = r.findings.find((f) => f.kind === 'usage-trend' && f.source.endsWith('ps-rss.txt'))!;
+    expect(rssFinding.timeAxis).toBe('sibling-capture');
+    expect(rssFinding.title).not.toContain(ASSUMED_TIME_AXIS_MARK);
+  });
+
+  it('--interval (the library option) gives the same axis when no sibling is listed', async () => {
+    const r = await run('interval', () => analyzePaths(UNTIMED, { jobs: 1, intervalSeconds: 2 }));
+    for (const file of ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt']) expect(axis(r, file)?.source, file).toBe('interval-option');
+    expect(within(rssPerSecond(r), TRUE_RSS_KB_PER_S, 0.1)).toBe(true);
+    expect(within(slabPerSecond(r, 'filp'), TRUE_SLAB_PER_S.filp, 0.1)).toBe(true);
+    expect(r.verdict.assumedTimeAxes).toBeUndefined();
+  });
+
+  it('without vmstat-t.txt the axis is assumed: the headline says so, every rate carries the mark, grades are capped at warning', async () => {
+    const r = await alone();
+    const timed = await withSibling();
+    for (const file of ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt']) expect(axis(r, file)?.source, file).toBe('assumed');
+    // What the assumption costs: 1 sample per second where the loops ran every 2 s, so rates are 2x.
+    expect(rssPerSecond(r) / TRUE_RSS_KB_PER_S).toBeGreaterThan(1.8);
+    expect(rssPerSecond(r) / TRUE_RSS_KB_PER_S).toBeLessThan(2.2);
+
+    expect(r.verdict.summary.startsWith('Time axis assumed for slabinfo.txt.gz, meminfo.txt, ps-rss.txt')).toBe(true);
+    expect(r.verdict.assumedTimeAxes).toHaveLength(3);
+    // The same run with a known axis has a critical finding; on an assumed axis nothing is above warning.
+    expect(timed.findings.some((f) => f.severity === 'critical')).toBe(true);
+    expect(r.verdict.severity).toBe('warning');
+    const leaks = r.findings.filter((f) => LEAK_FINDING_KINDS.has(f.kind) && f.severity !== 'info');
+    expect(leaks.length).toBeGreaterThan(3);
+    for (const f of leaks) {
+      expect(f.severity, f.title).toBe('warning');
+      expect(f.timeAxis, f.title).toBe('assumed');
+      expect(f.title, f.title).toContain(ASSUMED_TIME_AXIS_MARK);
+      for (const e of f.evidence) expect(e.detail, e.detail).toContain(ASSUMED_TIME_AXIS_MARK);
+    }
+    for (const t of r.trends) expect(t.timeAxis).toBe('assumed');
+
+    const md = renderMarkdown(r);
+    expect(md.split('\n')[0]).toBe('# memforensics: LEAK (warning, time axis assumed)');
+    // Every slope cell of the trends, slab and meminfo tables is marked.
+    const slopeRows = md.split('\n').filter((l) => l.startsWith('|') && /[+-][\d.]+ (?:[KMG]iB|B|objects|kB)?\/h/.test(l));
+    expect(slopeRows.length).toBeGreaterThan(5);
+    for (const l of slopeRows) expect(l, l).toContain(ASSUMED_TIME_AXIS_MARK);
+    const html = renderHtml(r);
+    expect(html).toContain('<dt>Time axis</dt><dd>assumed for ');
+    expect(html).toContain(`/h ${ASSUMED_TIME_AXIS_MARK}`);
+  });
+
+  it('a sibling with another sample count is not the same run: the axis stays assumed', () => {
+    const half = sample('captures/TA_untimed_loops/ps-rss.txt').split('\n').slice(0, 60).join('\n') + '\n';
+    const r = analyzeTexts([
+      { path: 'run/ps-rss.txt', text: half },
+      { path: 'run/vmstat-t.txt', text: sample('captures/TA_untimed_loops/vmstat-t.txt') },
+    ]);
+    expect(r.artefacts[0].timeAxis?.source).toBe('assumed');
+    expect(r.verdict.assumedTimeAxes).toEqual(['run/ps-rss.txt']);
+  });
+
+  it('cues in the file: three epoch lines among 120 samples place the others on the fitted interval', () => {
+    const values = sample('captures/TA_untimed_loops/ps-rss.txt').trim().split('\n');
+    const epochs = readFileSync(path.join(TRUTH_DIR, 'ps-rss.epochs'), 'utf8').trim().split('\n');
+    const stampAt = new Set([0, 60, 119]);
+    const text = values.map((v, i) => (stampAt.has(i) ? `epoch ${epochs[i]}\n${v}` : v)).join('\n') + '\n';
+    const r = analyzeTexts([{ path: 'cues/ps-rss.txt', text }]);
+    const a = r.artefacts[0].timeAxis!;
+    expect(a.source).toBe('file-cues');
+    expect(within(a.intervalSeconds!, truth.loops['ps-rss.txt'].interval_seconds, 0.01)).toBe(true);
+    expect(within(rssPerSecond(r), TRUE_RSS_KB_PER_S, 0.1)).toBe(true);
+  });
+
+  it('a time to limit is never printed "0 s": a limit already passed reads "reached"', async () => {
+    const r = await analyzePaths([path.join(FOLDER, 'ps-rss.txt'), path.join(FOLDER, 'vmstat-t.txt')], { jobs: 1, limitBytes: 1024 * 1024 });
+    const trend = r.trends.find((t) => t.source.endsWith('ps-rss.txt'))!;
+    expect(trend.timeToLimitSeconds).toBe(0);
+    const f = r.findings.find((x) => x.kind === 'usage-trend')!;
+    expect(f.title).toContain('has reached the limit');
+    expect(r.verdict.summary).not.toMatch(/\b0 s\b/);
+    const md = renderMarkdown(r);
+    expect(md).not.toMatch(/\b0 s\b/);
+    expect(md).toContain('time to limit: **reached**');
+    expect(formatTimeToLimit(0)).toBe('reached');
+    expect(formatTimeToLimit(5400, true)).toBe(`1 h 30 min ${ASSUMED_TIME_AXIS_MARK}`);
+  });
+});
+
+describe('time axes on the other real captures', () => {
+  it('D2: slabinfo without timestamps takes the axis of meminfo (epoch lines, same 80 snapshots); the timerfd leak rate is within 10 % of 8/s', async () => {
+    const r = await analyzePaths([path.join(SAMPLES, 'captures', 'D2_slab_meminfo')], { jobs: 1 });
+    const a = axis(r, 'slabinfo.txt.gz')!;
+    expect(a.source).toBe('sibling-capture');
+    expect(path.basename(a.from!)).toBe('meminfo.txt');
+    expect(a.intervalSeconds).toBeCloseTo(2.005, 2); // README: snapshot k at 1795332545.45 + 2.005 k
+    // 960 timerfds at 8/s (README D2): one filp and one kmalloc-256 context each.
+    for (const cache of ['filp', 'kmalloc-256']) expect(within(slabPerSecond(r, cache), 8, 0.1), `${cache} ${slabPerSecond(r, cache)}/s`).toBe(true);
+  });
+
+  it('D4: meminfo stamped by its sidecar, rss by its own timestamps', async () => {
+    const r = await analyzePaths([path.join(SAMPLES, 'captures', 'D4_leak')], { jobs: 1 });
+    expect(axis(r, 'meminfo.txt')?.source).toBe('sidecar-epochs');
+    expect(path.basename(axis(r, 'meminfo.txt')!.from!)).toBe('meminfo_epochs.txt');
+    expect(axis(r, 'rss.txt')?.source).toBe('timestamps');
+  });
+});
