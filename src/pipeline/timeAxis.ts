@@ -38,6 +38,8 @@ function isTimedRecord(r: unknown): r is TimedRecord {
 
 /** The records of one artefact that form its series: the largest group of timed records of one kind (vmstat samples, not its counter dumps). */
 function seriesGroup(records: readonly unknown[]): { kind: string | undefined; records: TimedRecord[] } | null {
+  // A trace or a leak report has no snapshot records: its first records tell, without a pass over millions.
+  if (!records.slice(0, 16).some(isTimedRecord)) return null;
   const groups = new Map<string | undefined, TimedRecord[]>();
   for (const r of records) {
     if (!isTimedRecord(r)) continue;
@@ -282,7 +284,7 @@ export function markVerdictTimeAxes(verdict: Verdict, ctx: AnalysisContext): Ver
     summary = summary.replace(`reach the limit in ${d}.`, `reach the limit in ${d} ${ASSUMED_TIME_AXIS_MARK}.`);
   }
   summary =
-    `Time axis assumed for ${list}: no timestamps, interval, sidecar or timestamped capture of the same run, so 1 sample is taken as 1 s; ` +
-    `its rates are per sample and its grades capped at warning (pass --interval SECONDS). ${summary}`;
+    `Time axis assumed for ${list} (no timestamps, --interval, sidecar epochs or timestamped capture of the same run): ` +
+    `1 sample taken as 1 s, so its rates are per sample and its grades capped at warning; pass --interval SECONDS. ${summary}`;
   return { ...verdict, summary, assumedTimeAxes: assumed, ...(ttlAssumed ? { timeToLimitAxisAssumed: true } : {}) };
 }
