@@ -6,12 +6,14 @@
 # with no time stamp at all, and `vmstat -t 2` logs the same run with its timestamp column.
 # The capture folder holds only what a field engineer would have; the truth (each loop iteration's
 # epoch, the leaker's own log) goes to TRUTHDIR, outside it.
-# Usage: samples/capture/capture-untimed-loops.sh OUTDIR TRUTHDIR [SECONDS]
+# MODE=epochlog instead runs ONE loop that appends `date +%s.%N` to OUTDIR/loop-epochs.log and then the
+# three samples, and no vmstat: the loop's own epoch log is the only clock in the folder.
+# Usage: [MODE=vmstat|epochlog] [PERIOD=2] samples/capture/capture-untimed-loops.sh OUTDIR TRUTHDIR [SECONDS]
 # Needs: root (slabinfo), python3 >= 3.10 (os.eventfd), procps (ps, vmstat).
 set -euo pipefail
-out=${1:?outdir}; truth=${2:?truthdir}; secs=${3:-240}
+out=${1:?outdir}; truth=${2:?truthdir}; secs=${3:-240}; mode=${MODE:-vmstat}; period=${PERIOD:-2}
 mkdir -p "$out" "$truth"
-rm -f "$out"/{slabinfo,meminfo,ps-rss,vmstat-t}.txt "$truth"/*.epochs "$truth"/leaker.log
+rm -f "$out"/{slabinfo,meminfo,ps-rss,vmstat-t}.txt "$out"/loop-epochs.log "$truth"/*.epochs "$truth"/leaker.log
 ulimit -n "$(ulimit -Hn)"   # 50 fds/s for SECONDS must fit (240 s: 12,000)
 python3 -u -c '
 import os, sys, time
@@ -36,10 +38,18 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; kill "$leaker" 2>/dev/null || true; }
 trap cleanup EXIT
 sleep 0.5
-vmstat -t 2 > "$out/vmstat-t.txt" & pids+=($!)
-( while :; do date +%s.%N >> "$truth/slabinfo.epochs"; cat /proc/slabinfo >> "$out/slabinfo.txt"; sleep 2; done ) & pids+=($!)
-( while :; do date +%s.%N >> "$truth/meminfo.epochs"; cat /proc/meminfo >> "$out/meminfo.txt"; sleep 2; done ) & pids+=($!)
-( while :; do date +%s.%N >> "$truth/ps-rss.epochs"; ps -o rss= -p "$leaker" >> "$out/ps-rss.txt"; sleep 2; done ) & pids+=($!)
+if [ "$mode" = epochlog ]; then
+  ( while :; do
+      date +%s.%N >> "$out/loop-epochs.log"
+      cat /proc/slabinfo >> "$out/slabinfo.txt"; cat /proc/meminfo >> "$out/meminfo.txt"; ps -o rss= -p "$leaker" >> "$out/ps-rss.txt"
+      sleep "$period"
+    done ) & pids+=($!)
+else
+  vmstat -t "$period" > "$out/vmstat-t.txt" & pids+=($!)
+  ( while :; do date +%s.%N >> "$truth/slabinfo.epochs"; cat /proc/slabinfo >> "$out/slabinfo.txt"; sleep "$period"; done ) & pids+=($!)
+  ( while :; do date +%s.%N >> "$truth/meminfo.epochs"; cat /proc/meminfo >> "$out/meminfo.txt"; sleep "$period"; done ) & pids+=($!)
+  ( while :; do date +%s.%N >> "$truth/ps-rss.epochs"; ps -o rss= -p "$leaker" >> "$out/ps-rss.txt"; sleep "$period"; done ) & pids+=($!)
+fi
 sleep "$secs"
 kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
 pids=()

@@ -40,6 +40,8 @@ export interface ParsedArtefact {
   skipped?: string;
   /** How its time axis was built, for a snapshot series (set by resolveTimeAxes). */
   timeAxis?: TimeAxis;
+  /** For an epoch log (one timestamp per line, parseEpochLog): its times, a reference for series without their own. */
+  epochs?: number[];
 }
 
 export const AnalyzeOptionsSchema = z.object({

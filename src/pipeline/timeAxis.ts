@@ -1,5 +1,6 @@
 import { ASSUMED_TIME_AXIS_MARK, LEAK_FINDING_KINDS, type Finding, type TimeAxis } from '../core/models.js';
 import { formatDuration } from '../core/format.js';
+import { classifyFramingLine } from '../core/framing.js';
 import type { Verdict } from '../report/schema.js';
 import { folderOf, type AnalysisContext, type AnalyzeOptions, type ParsedArtefact } from './context.js';
 
@@ -87,12 +88,40 @@ function medianInterval(stamps: readonly { index: number; time: number }[]): num
   return median(gaps);
 }
 
+/** The artefact of an epoch log: listed, not parsed, its times kept for the series beside it. */
+export function epochLogArtefact(path: string, epochs: number[], bytes?: number): ParsedArtefact {
+  return { path, format: null, epochs, skipped: `epoch log (${epochs.length} timestamps): the time reference of series without their own`, ...(bytes !== undefined ? { bytes } : {}) };
+}
+
 /** A series with its own complete time axis, which a sibling without one can borrow. */
 interface Reference {
   path: string;
   count: number;
   first: number;
   last: number;
+  /** One time per sample when every sample's time is known (not a decimated stream). */
+  times: number[] | null;
+  what: string;
+}
+
+/**
+ * An epoch log, the capture loop's own clock (`date +%s.%N >> epochs.log` before each sample): one
+ * timestamp per line (epoch seconds, `date` output, ISO 8601). Null unless at least 3 lines and
+ * 90 % of them are nothing but a timestamp, so an event timeline with text after each epoch is not one.
+ * @example
+ * parseEpochLog('1796295834.47\n1796295836.48\n1796295838.49\n') // [1796295834.47, 1796295836.48, 1796295838.49]
+ */
+export function parseEpochLog(text: string): number[] | null {
+  const epochs: number[] = [];
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    const s = line.trim();
+    if (s.length === 0) continue;
+    lines++;
+    const framing = s.length <= 64 ? classifyFramingLine(s) : null;
+    if (framing?.kind === 'timestamp') epochs.push(framing.time);
+  }
+  return epochs.length >= 3 && epochs.length >= 0.9 * lines ? epochs : null;
 }
 
 /** Two loops of one run that sampled as often: counts within 2 samples or 5 % (a loop started or stopped one beat apart). */
@@ -134,13 +163,22 @@ export function resolveTimeAxes(artefacts: readonly ParsedArtefact[], options: P
 
   // Series with a complete axis of their own (timestamps or sidecar epochs): what a sibling may borrow.
   const references = new Map<string, Reference[]>();
+  const addReference = (ref: Reference) => {
+    if (ref.last > ref.first) references.set(folderOf(ref.path), [...(references.get(folderOf(ref.path)) ?? []), ref]);
+  };
   artefacts.forEach((a, i) => {
+    if (a.epochs && a.epochs.length >= 3) {
+      const e = a.epochs;
+      addReference({ path: a.path, count: e.length, first: e[0], last: e[e.length - 1], times: e, what: 'epochs' });
+      return;
+    }
     const g = groups[i];
     if (!g || g.records.some((r) => r.time === null || r.timeAssumed)) return;
     const stamps = stampsByIndex(g.records);
     if (stamps.length < 3) return;
-    const ref = { path: a.path, count: sampleCount(g.records), first: stamps[0].time, last: stamps[stamps.length - 1].time };
-    if (ref.last > ref.first) references.set(folderOf(a.path), [...(references.get(folderOf(a.path)) ?? []), ref]);
+    const count = sampleCount(g.records);
+    const times = stamps.length === count ? stamps.map((x) => x.time) : null;
+    addReference({ path: a.path, count, first: stamps[0].time, last: stamps[stamps.length - 1].time, times, what: 'timestamped samples' });
   });
 
   return artefacts.map((a, i) => {
@@ -191,16 +229,21 @@ export function resolveTimeAxes(artefacts: readonly ParsedArtefact[], options: P
     siblings.sort((x, y) => Math.abs(x.count - count) - Math.abs(y.count - count) || y.count - x.count);
     const sibling = siblings[0];
     if (sibling) {
-      // The loops ran side by side over one span: this series' samples spread over the sibling's.
+      // The loops ran side by side over one span: this series' samples spread over the sibling's;
+      // with as many samples as the sibling has times, sample k is the sibling's sample k.
       const step = (sibling.last - sibling.first) / (count - 1);
       const i0 = Math.min(...g.records.map((r) => r.index));
-      return withRecords(a, (rs) => retime(rs, g.kind, atIndex(sibling.first, step, i0), false), {
+      const times = sibling.times;
+      const oneToOne = times !== null && times.length === count;
+      const timeOf = oneToOne ? (r: TimedRecord) => times[r.index - i0] : atIndex(sibling.first, step, i0);
+      return withRecords(a, (rs) => retime(rs, g.kind, timeOf, false), {
         source: 'sibling-capture',
         intervalSeconds: step,
         from: sibling.path,
         detail:
           `no timestamps in the file: its ${count} samples taken as the same run as ${baseName(sibling.path)} ` +
-          `(${sibling.count} timestamped samples over ${seconds(sibling.last - sibling.first)}, same folder): ${seconds(step)} per sample`,
+          `(${sibling.count} ${sibling.what} over ${seconds(sibling.last - sibling.first)}, same folder): ` +
+          (oneToOne ? `sample k at its time k, ${seconds(step)} apart on average` : `${seconds(step)} per sample`),
       });
     }
 
