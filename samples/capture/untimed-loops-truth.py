@@ -5,12 +5,16 @@ Each loop wrote the epoch of every iteration to TRUTHDIR/NAME.epochs (outside th
 so the true rates are the least-squares slopes of the captured values against those epochs.
 Usage: samples/capture/untimed-loops-truth.py CAPTUREDIR TRUTHDIR > TRUTHDIR/groundtruth.json
 """
-import gzip, json, re, sys
+import gzip, json, os, re, sys
 
 cap, truth = sys.argv[1], sys.argv[2]
 
 def epochs(name):
-    return [float(x) for x in open(f"{truth}/{name}.epochs")]
+    """The loop's epoch of each sample: TRUTHDIR/NAME.epochs, or the folder's own loop-epochs.log (MODE=epochlog)."""
+    try:
+        return [float(x) for x in open(f"{truth}/{name}.epochs")]
+    except FileNotFoundError:
+        return [float(x) for x in open(f"{cap}/loop-epochs.log")]
 
 def slope(t, v):
     n = len(t); mt = sum(t) / n; mv = sum(v) / n
@@ -38,15 +42,16 @@ t = epochs("meminfo")
 loops["meminfo.txt"] = {"samples": len(t), "first_epoch": t[0], "last_epoch": t[-1], "interval_seconds": interval(t)}
 t = epochs("slabinfo")
 caches = {"filp": [], "kmalloc-64": [], "lsm_file_cache": []}
-with gzip.open(f"{cap}/slabinfo.txt.gz", "rt") as f:
+slab = f"{cap}/slabinfo.txt.gz" if os.path.exists(f"{cap}/slabinfo.txt.gz") else f"{cap}/slabinfo.txt"
+with (gzip.open(slab, "rt") if slab.endswith(".gz") else open(slab)) as f:
     for line in f:
         name = line.split(" ", 1)[0]
         if name in caches: caches[name].append(int(line.split()[1]))
 for name, v in caches.items(): assert len(v) == len(t), (name, len(v), len(t))
 loops["slabinfo.txt.gz"] = {"samples": len(t), "first_epoch": t[0], "last_epoch": t[-1], "interval_seconds": interval(t),
                             "active_objs_per_second": {k: slope(t, v) for k, v in caches.items()}}
-vm = [l for l in open(f"{cap}/vmstat-t.txt") if re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", l.strip())]
-out["vmstat-t.txt"] = {"samples": len(vm), "first": vm[0].split()[-2] + " " + vm[0].split()[-1], "last": vm[-1].split()[-2] + " " + vm[-1].split()[-1]}
+vm = [l for l in open(f"{cap}/vmstat-t.txt") if re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", l.strip())] if os.path.exists(f"{cap}/vmstat-t.txt") else None
+if vm: out["vmstat-t.txt"] = {"samples": len(vm), "first": vm[0].split()[-2] + " " + vm[0].split()[-1], "last": vm[-1].split()[-2] + " " + vm[-1].split()[-1]}
 out["loops"] = loops
 json.dump(out, sys.stdout, indent=1)
 print()

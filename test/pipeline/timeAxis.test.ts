@@ -142,6 +142,42 @@ describe('time axes on the real untimed-loops capture', () => {
   });
 });
 
+describe('time axes from the capture loop\'s own epoch log (real capture TB_untimed_epoch_log)', () => {
+  // One `sleep 3` loop: `date +%s.%N >> loop-epochs.log`, then slabinfo, meminfo and ps -o rss= (README there).
+  const TB = path.join(SAMPLES, 'captures', 'TB_untimed_epoch_log');
+  const tbTruth = JSON.parse(readFileSync(path.join(ROOT, 'test', 'ground-truth', 'tb_untimed_epoch_log', 'groundtruth.json'), 'utf8'));
+  const series = ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt'];
+
+  it('the epoch log is listed as the time reference, and the three series take sample k at its epoch k', async () => {
+    const r = await run('tb', () => analyzePaths([TB], { jobs: 1 }));
+    const log = r.artefacts.find((a) => a.path.endsWith('loop-epochs.log'))!;
+    expect(log.format).toBeNull();
+    expect(log.error).toBeUndefined();
+    expect(log.skipped).toMatch(/^epoch log \(\d+ timestamps\)/);
+    for (const file of series) {
+      const a = axis(r, file)!;
+      expect(a.source, file).toBe('sibling-capture');
+      expect(path.basename(a.from!)).toBe('loop-epochs.log');
+      expect(within(a.intervalSeconds!, tbTruth.loops[file].interval_seconds, 0.01), `${file} ${a.intervalSeconds}`).toBe(true);
+    }
+    expect(within(rssPerSecond(r), tbTruth.loops['ps-rss.txt'].rss_kb_per_second, 0.1), `rss ${rssPerSecond(r)}`).toBe(true);
+    for (const cache of ['filp', 'kmalloc-64', 'lsm_file_cache']) {
+      const truthRate = tbTruth.loops['slabinfo.txt.gz'].active_objs_per_second[cache];
+      expect(within(slabPerSecond(r, cache), truthRate, 0.1), `${cache} ${slabPerSecond(r, cache)} vs ${truthRate}`).toBe(true);
+    }
+    expect(r.verdict.assumedTimeAxes).toBeUndefined();
+  });
+
+  it('without the epoch log the same files read 3x too fast, and say so', async () => {
+    const r = await analyzePaths(series.map((f) => path.join(TB, f)), { jobs: 1 });
+    expect(r.verdict.assumedTimeAxes).toHaveLength(3);
+    const ratio = rssPerSecond(r) / tbTruth.loops['ps-rss.txt'].rss_kb_per_second;
+    expect(ratio).toBeGreaterThan(2.7);
+    expect(ratio).toBeLessThan(3.3);
+    expect(r.verdict.severity).not.toBe('critical');
+  });
+});
+
 describe('time axes on the other real captures', () => {
   it('D2: slabinfo without timestamps takes the axis of meminfo (epoch lines, same 80 snapshots); the timerfd leak rate is within 10 % of 8/s', async () => {
     const r = await analyzePaths([path.join(SAMPLES, 'captures', 'D2_slab_meminfo')], { jobs: 1 });
