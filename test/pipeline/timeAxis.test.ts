@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ASSUMED_TIME_AXIS_MARK, LEAK_FINDING_KINDS } from '../../src/core/models.js';
@@ -15,6 +17,7 @@ import { ROOT, SAMPLES, sample } from '../helpers/samples.js';
  * (slabinfo, meminfo, `ps -o rss=`) beside `vmstat -t 2` of the same run, with each loop
  * iteration's true epoch kept outside the folder (samples/captures/TA_untimed_loops/README.md).
  */
+const execFileAsync = promisify(execFile);
 const FOLDER = path.join(SAMPLES, 'captures', 'TA_untimed_loops');
 const UNTIMED = ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt'].map((f) => path.join(FOLDER, f));
 const TRUTH_DIR = path.join(ROOT, 'test', 'ground-truth', 'ta_untimed_loops');
@@ -73,7 +76,6 @@ describe('time axes on the real untimed-loops capture', () => {
 
   it('without vmstat-t.txt the axis is assumed: the headline says so, every rate carries the mark, grades are capped at warning', async () => {
     const r = await alone();
-    const timed = await withSibling();
     for (const file of ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt']) expect(axis(r, file)?.source, file).toBe('assumed');
     // What the assumption costs: 1 sample per second where the loops ran every 2 s, so rates are 2x.
     expect(rssPerSecond(r) / TRUE_RSS_KB_PER_S).toBeGreaterThan(1.8);
@@ -81,8 +83,6 @@ describe('time axes on the real untimed-loops capture', () => {
 
     expect(r.verdict.summary.startsWith('Time axis assumed for slabinfo.txt.gz, meminfo.txt, ps-rss.txt')).toBe(true);
     expect(r.verdict.assumedTimeAxes).toHaveLength(3);
-    // The same run with a known axis has a critical finding; on an assumed axis nothing is above warning.
-    expect(timed.findings.some((f) => f.severity === 'critical')).toBe(true);
     expect(r.verdict.severity).toBe('warning');
     const leaks = r.findings.filter((f) => LEAK_FINDING_KINDS.has(f.kind) && f.severity !== 'info');
     expect(leaks.length).toBeGreaterThan(3);
@@ -103,6 +103,40 @@ describe('time axes on the real untimed-loops capture', () => {
     const html = renderHtml(r);
     expect(html).toContain('<dt>Time axis</dt><dd>assumed for ');
     expect(html).toContain(`/h ${ASSUMED_TIME_AXIS_MARK}`);
+  });
+
+  it('grade cap: the RSS leak 15 min from a 256 MiB limit is critical on the sibling axis, warning at most when assumed', async () => {
+    const limitBytes = 256 * 1024 * 1024;
+    const rss = path.join(FOLDER, 'ps-rss.txt');
+    const timed = await analyzePaths([rss, path.join(FOLDER, 'vmstat-t.txt')], { jobs: 1, limitBytes });
+    const timedRss = timed.findings.find((f) => f.kind === 'usage-trend')!;
+    expect(timedRss.timeAxis).toBe('sibling-capture');
+    expect(timedRss.severity).toBe('critical');
+    expect(timed.verdict.severity).toBe('critical');
+    const assumed = await analyzePaths([rss], { jobs: 1, limitBytes });
+    const assumedRss = assumed.findings.find((f) => f.kind === 'usage-trend')!;
+    expect(assumedRss.timeAxis).toBe('assumed');
+    expect(assumedRss.severity).toBe('warning');
+    expect(assumed.verdict.severity).toBe('warning');
+    expect(assumed.verdict.timeToLimitAxisAssumed).toBe(true);
+    expect(renderMarkdown(assumed)).toContain(`time to limit: **${formatTimeToLimit(assumed.verdict.timeToLimitSeconds, true)}**`);
+    expect(assumed.verdict.summary).toContain(`limit in ${formatTimeToLimit(assumed.verdict.timeToLimitSeconds)} ${ASSUMED_TIME_AXIS_MARK}.`);
+  });
+
+  it('the CLI: --interval sets the axis, and --fail-on critical passes on an assumed axis', async () => {
+    const cli = async (...args: string[]) =>
+      execFileAsync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'src/cli/main.ts'), 'analyze', ...args, '--jobs', '1', '--quiet'], { cwd: ROOT, maxBuffer: 64 << 20 }).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+    const rss = path.join(FOLDER, 'ps-rss.txt');
+    const withInterval = await cli(rss, '--interval', '2', '--json');
+    expect(withInterval.code).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(withInterval.stdout));
+    expect(report.artefacts[0].timeAxis?.source).toBe('interval-option');
+    expect(within(rssPerSecond(report), TRUE_RSS_KB_PER_S, 0.1)).toBe(true);
+    expect((await cli(rss, '--limit', '256MiB', '--fail-on', 'critical')).code).toBe(0);
+    expect((await cli(rss, '--limit', '256MiB', '--interval', '2', '--fail-on', 'critical')).code).toBe(3);
   });
 
   it('a sibling with another sample count is not the same run: the axis stays assumed', () => {
@@ -189,10 +223,14 @@ describe('time axes on the other real captures', () => {
     for (const cache of ['filp', 'kmalloc-256']) expect(within(slabPerSecond(r, cache), 8, 0.1), `${cache} ${slabPerSecond(r, cache)}/s`).toBe(true);
   });
 
-  it('D4: meminfo stamped by its sidecar, rss by its own timestamps', async () => {
+  it('D4: meminfo stamped by its sidecar, rss by its own timestamps; --interval comes before the sidecar, never before timestamps', async () => {
     const r = await analyzePaths([path.join(SAMPLES, 'captures', 'D4_leak')], { jobs: 1 });
     expect(axis(r, 'meminfo.txt')?.source).toBe('sidecar-epochs');
     expect(path.basename(axis(r, 'meminfo.txt')!.from!)).toBe('meminfo_epochs.txt');
+    expect(axis(r, 'meminfo.txt')?.intervalSeconds).toBeCloseTo(1.005, 2);
     expect(axis(r, 'rss.txt')?.source).toBe('timestamps');
+    const forced = await analyzePaths([path.join(SAMPLES, 'captures', 'D4_leak')], { jobs: 1, intervalSeconds: 1.5 });
+    expect(axis(forced, 'meminfo.txt')).toMatchObject({ source: 'interval-option', intervalSeconds: 1.5 });
+    expect(axis(forced, 'rss.txt')?.source).toBe('timestamps');
   });
 });
