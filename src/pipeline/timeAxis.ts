@@ -225,7 +225,12 @@ export function resolveTimeAxes(artefacts: readonly ParsedArtefact[], options: P
     }
 
     // 4. A timestamped capture of the same run beside it.
-    const siblings = (references.get(folderOf(a.path)) ?? []).filter((r) => r.path !== a.path && count >= 3 && sameRun(r.count, count));
+    // A stamp the file does have (a `date` at the top) must fall inside the sibling's span: overlap is checked where it can be.
+    const overlaps = (r: Reference) => {
+      const slack = Math.max(5, 0.05 * (r.last - r.first));
+      return stamps.every((x) => x.time >= r.first - slack && x.time <= r.last + slack);
+    };
+    const siblings = (references.get(folderOf(a.path)) ?? []).filter((r) => r.path !== a.path && count >= 3 && sameRun(r.count, count) && overlaps(r));
     siblings.sort((x, y) => Math.abs(x.count - count) - Math.abs(y.count - count) || y.count - x.count);
     const sibling = siblings[0];
     if (sibling) {

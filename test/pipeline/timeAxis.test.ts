@@ -149,6 +149,21 @@ describe('time axes on the real untimed-loops capture', () => {
     expect(r.verdict.assumedTimeAxes).toEqual(['run/ps-rss.txt']);
   });
 
+  it('a sibling whose span does not hold the file\'s one stamp is another run: not used', () => {
+    const values = sample('captures/TA_untimed_loops/ps-rss.txt');
+    const vmstat = sample('captures/TA_untimed_loops/vmstat-t.txt');
+    const dayLater = analyzeTexts([
+      { path: 'run/ps-rss.txt', text: `epoch ${1796295834.47 + 86400}\n${values}` },
+      { path: 'run/vmstat-t.txt', text: vmstat },
+    ]);
+    expect(dayLater.artefacts[0].timeAxis?.source).toBe('assumed');
+    const sameRun = analyzeTexts([
+      { path: 'run/ps-rss.txt', text: `epoch 1796295834.47\n${values}` },
+      { path: 'run/vmstat-t.txt', text: vmstat },
+    ]);
+    expect(sameRun.artefacts[0].timeAxis?.source).toBe('sibling-capture');
+  });
+
   it('cues in the file: three epoch lines among 120 samples place the others on the fitted interval', () => {
     const values = sample('captures/TA_untimed_loops/ps-rss.txt').trim().split('\n');
     const epochs = readFileSync(path.join(TRUTH_DIR, 'ps-rss.epochs'), 'utf8').trim().split('\n');
