@@ -237,7 +237,7 @@ export function resolveTimeAxes(artefacts: readonly ParsedArtefact[], options: P
       // The loops ran side by side over one span: this series' samples spread over the sibling's;
       // with as many samples as the sibling has times, sample k is the sibling's sample k.
       const step = (sibling.last - sibling.first) / (count - 1);
-      const i0 = Math.min(...g.records.map((r) => r.index));
+      const i0 = g.records.reduce((lo, r) => Math.min(lo, r.index), Infinity);
       const times = sibling.times;
       const oneToOne = times !== null && times.length === count;
       const timeOf = oneToOne ? (r: TimedRecord) => times[r.index - i0] : atIndex(sibling.first, step, i0);
