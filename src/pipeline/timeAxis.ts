@@ -220,7 +220,7 @@ export function resolveTimeAxes(artefacts: readonly ParsedArtefact[], options: P
         timeAxis:
           sidecar !== undefined
             ? { source: 'sidecar-epochs', intervalSeconds: step, from: sidecar, detail: `epochs from the sidecar ${baseName(sidecar)}${every}` }
-            : { source: 'timestamps', intervalSeconds: step, detail: `timestamps in the file: ${stamps.length} stamped samples${every}` },
+            : { source: 'timestamps', intervalSeconds: step, detail: `${stamps.length} samples stamped in the file${every}` },
       };
     }
 

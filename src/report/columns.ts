@@ -252,6 +252,7 @@ export const ARTEFACTS: Table<ArtefactRow> = {
     { head: 'Format', align: 'left', cell: (r) => text(`${r.format ?? 'unknown'}${r.sidecarOf !== undefined ? `: the timestamps of ${r.sidecarOf}` : ''}${r.skipped !== undefined ? ` (not parsed: ${r.skipped})` : ''}`) },
     { head: 'Detection', align: 'left', cell: (r) => orNone(r.detection, (d) => text(`${d.method} ${formatPercent(d.confidence)}: ${d.reason}`)), htmlOnly: true, wrap: true },
     { head: 'Records', align: 'right', cell: (r) => num(r.records) },
+    { head: 'Time axis', align: 'left', cell: (r) => orNone(r.timeAxis, (a) => text(`${a.source}: ${a.detail}`)), htmlOnly: true, wrap: true },
     { head: 'Lines read / parsed / skipped / diagnosed', align: 'right', cell: (r) => orNone(r.stats, (s) => text([s.linesRead, s.linesParsed, s.linesSkipped, s.linesDiagnosed].map(formatNumber).join(' / '))), htmlOnly: true },
     { head: 'Size', align: 'right', cell: (r) => text(formatBytes(r.bytes)), htmlOnly: true },
     { head: 'Diagnostics', align: 'left', cell: (r) => ({ kind: 'diagnostics', summary: r.diagnostics, ...(r.error ? { error: r.error } : {}) }), wrap: true },

@@ -52,6 +52,8 @@ describe('time axes on the real untimed-loops capture', () => {
     }
     expect(r.verdict.assumedTimeAxes).toBeUndefined();
     expect(r.verdict.summary).not.toContain('assumed');
+    // The HTML artefacts table says where each axis comes from.
+    expect(renderHtml(r)).toContain('sibling-capture: no timestamps in the file: its 120 samples taken as the same run as vmstat-t.txt');
   });
 
   it('rates within 10 % of the truth once the sibling axis is used (RSS, and the three eventfd caches)', async () => {
