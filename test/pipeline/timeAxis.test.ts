@@ -68,6 +68,12 @@ describe('time axes on the real untimed-loops capture', () => {
     expect(rssFinding.title).not.toContain(ASSUMED_TIME_AXIS_MARK);
   });
 
+  it('a decimated stream (every k-th snapshot kept) still counts every sample and gets the same rates', async () => {
+    const r = await analyzePaths([FOLDER], { jobs: 1, maxSnapshots: 16 });
+    expect(axis(r, 'slabinfo.txt.gz')?.source).toBe('sibling-capture');
+    for (const cache of ['filp', 'kmalloc-64', 'lsm_file_cache']) expect(within(slabPerSecond(r, cache), TRUE_SLAB_PER_S[cache], 0.1), cache).toBe(true);
+  });
+
   it('--interval (the library option) gives the same axis when no sibling is listed', async () => {
     const r = await run('interval', () => analyzePaths(UNTIMED, { jobs: 1, intervalSeconds: 2 }));
     for (const file of ['slabinfo.txt.gz', 'meminfo.txt', 'ps-rss.txt']) expect(axis(r, file)?.source, file).toBe('interval-option');
