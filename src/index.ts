@@ -17,7 +17,8 @@ export { AllocationSiteSchema, CULPRIT_FINDING_KINDS, EvidenceSchema, FINDING_KI
 
 // Human formatters and size parsing.
 export { fields, parseSize } from './core/text.js';
-export { bytesPerUnit, formatBytes, formatDuration, formatNumber, formatPercent, formatQuantity, formatRate, formatTime } from './core/format.js';
+export { bytesPerUnit, formatBytes, formatDuration, formatNumber, formatPercent, formatQuantity, formatRate, formatTime, formatTimeToLimit } from './core/format.js';
+export { ASSUMED_TIME_AXIS_MARK, TIME_AXIS_SOURCES, TimeAxisSchema, TimeAxisSourceSchema, type TimeAxis, type TimeAxisSource } from './core/models.js';
 
 // Format detection and the registry of parsers.
 export { DETECTION_THRESHOLD, PARSERS, detectFormat, parserFor, type FormatCandidate } from './parsers/registry.js';
@@ -89,6 +90,7 @@ export { parseStreamWith, type FormatModule, type StreamingConsumer } from './pi
 export { culpritKey, diagnose, isLeakFinding, mergeByCulprit } from './pipeline/verdict.js';
 export { TOOL_VERSION, buildReport, rankFindings } from './pipeline/buildReport.js';
 export { compareRuns } from './pipeline/compareRuns.js';
+export { parseEpochLog, resolveTimeAxes } from './pipeline/timeAxis.js';
 
 // Reports: the strict Report schema and its pure renderers.
 export { AllocationSiteEntrySchema, ArtefactSchema, FragmentationSectionSchema, KmemleakClusterSchema, LeakSiteSchema, MeminfoSectionSchema, OomEventSchema, ReportSchema, ReportSeriesSchema, SCHEMA_VERSION, SlabGrowthEntrySchema, StackGrowthSchema, ToolSiteEntrySchema, TraceSiteEntrySchema, VerdictSchema, type AllocationSiteEntry, type Artefact, type FragmentationSection, type Report, type ReportSections, type ReportSeries, type Verdict } from './report/schema.js';

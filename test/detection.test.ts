@@ -81,6 +81,15 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['zoneinfo_after.txt', null],
   ['zoneinfo_before.txt', null],
   ['meminfo_epochs.txt', null],
+  // Series without timestamps beside a vmstat -t log (issue 15 item 4), and the script computing their truth.
+  ['TA_untimed_loops/ps-rss.txt', 'rss'],
+  ['TA_untimed_loops/slabinfo.txt.gz', 'slabinfo'],
+  ['TA_untimed_loops/vmstat-t.txt', 'vmstat'],
+  ['capture/untimed-loops-truth.py', null],
+  ['TB_untimed_epoch_log/ps-rss.txt', 'rss'],
+  ['TB_untimed_epoch_log/slabinfo.txt.gz', 'slabinfo'],
+  // The loop's own clock, one `date +%s.%N` per sample: no format claims it (the pipeline reads it as a time reference).
+  ['TB_untimed_epoch_log/loop-epochs.log', null],
 ];
 
 /** Documentation and capture scripts are listed by the CLI but never sniffed (see listArtefactFiles). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FindingSchema, type Evidence, type Finding } from '../core/models.js';
+import { ASSUMED_TIME_AXIS_MARK, FindingSchema, type Evidence, type Finding } from '../core/models.js';
 import { formatBytes, formatDuration } from '../core/format.js';
 import type { SlabinfoSnapshot } from '../parsers/slabinfo/index.js';
 import { detectLeakTrend, mannKendall, senSlope, type LeakTrendResult } from './trend/index.js';
@@ -436,7 +436,7 @@ function findingFor(e: SlabGrowthResultEntry, lines: [number, number] | undefine
       lines,
       detail:
         `${e.cache}: active_objs ${e.startObjects} -> ${e.startObjects + e.windowObjectsDelta} over ${formatDuration(span)}` +
-        `${e.timeAssumed ? ' (time axis assumed)' : ''}, ${rate}, p=${e.pValue === null ? 'n/a' : e.pValue.toPrecision(2)}` +
+        `${e.timeAssumed ? ` ${ASSUMED_TIME_AXIS_MARK}` : ''}, ${rate}, p=${e.pValue === null ? 'n/a' : e.pValue.toPrecision(2)}` +
         (e.released ? `; released at ${e.releasedAt} (back to ${e.endObjects})` : ''),
       values: {
         startObjects: e.startObjects,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FORMAT_IDS, type FormatId } from '../core/parser.js';
 import { parseSize } from '../core/text.js';
-import { formatBytes, formatDuration } from '../core/format.js';
+import { formatBytes, formatDuration, formatTimeToLimit } from '../core/format.js';
 import { analyzePaths, type AnalyzePathsOptions } from '../node/analyzePaths.js';
 import { contentKind, listArtefactFiles, readHead } from '../node/files.js';
 import { detectFormat, PARSERS } from '../parsers/registry.js';
@@ -304,7 +304,7 @@ function runsTable(results: readonly { name: string; report: Report; outDir?: st
         : v.kind === 'no-leak' || v.kind === 'inconclusive'
           ? undefined
           : (report.findings.find((f) => isLeakFinding(f) && f.culprit) ?? report.findings.find(isLeakFinding) ?? report.findings.find((f) => f.culprit));
-    const ttl = v.timeToLimitSeconds != null ? formatDuration(v.timeToLimitSeconds) : '–';
+    const ttl = formatTimeToLimit(v.timeToLimitSeconds, v.timeToLimitAxisAssumed);
     const culprit = top ? (top.culprit ?? top.title) : v.kind === 'fragmentation' ? v.summary : '–';
     return `| ${cell(name)} | **${v.kind}** | ${color(v.severity)} | ${v.space ?? '–'} | ${ttl} | ${cell(culprit.length > 80 ? `${culprit.slice(0, 79)}…` : culprit)} | ${outDir ? `\`${cell(path.join(outDir, 'report.html'))}\`` : '–'} |`;
   });

@@ -5,6 +5,8 @@
  * are rendered); null, undefined and non-finite values print as `–`.
  */
 
+import { ASSUMED_TIME_AXIS_MARK } from './models.js';
+
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
 /**
@@ -163,6 +165,23 @@ export function formatTime(t: number | null | undefined): string {
 export function formatRate(perHour: number | null | undefined, unit: string | null | undefined): string {
   if (perHour === null || perHour === undefined || !Number.isFinite(perHour)) return '–';
   return `${perHour > 0 ? '+' : ''}${formatQuantity(perHour, unit)}/h`;
+}
+
+/** A derived rate or time with the assumed-axis mark when its time axis is assumed: `+1.80 GiB/h (time axis assumed)`. */
+export function withAxisMark(text: string, timeAxisAssumed: boolean | null | undefined): string {
+  return timeAxisAssumed && text !== '–' ? `${text} ${ASSUMED_TIME_AXIS_MARK}` : text;
+}
+
+/**
+ * A time to limit: `reached` when the projection starts at or above the limit (never `0 s`), the
+ * assumed-axis mark when it was projected on an assumed time axis.
+ * @example
+ * formatTimeToLimit(0) // 'reached'
+ * formatTimeToLimit(7200, true) // '2 h (time axis assumed)'
+ */
+export function formatTimeToLimit(seconds: number | null | undefined, timeAxisAssumed = false): string {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return '–';
+  return withAxisMark(seconds <= 0 ? 'reached' : formatDuration(seconds), timeAxisAssumed);
 }
 
 /** A 0..1 fraction as a percentage: `87 %`. */

@@ -19,6 +19,32 @@ export const TimeSeriesSchema = z.object({
 });
 export type TimeSeries = z.infer<typeof TimeSeriesSchema>;
 
+/**
+ * Where a series' time axis comes from, declared once, best first. A series with its own timestamps
+ * needs nothing; one without takes its interval, in this order, from `--interval` (the CLI and library
+ * option), a sidecar epochs file, a timestamped capture of the same run in the same folder
+ * (`sibling-capture`), the cues in the file itself (a few `date` lines); else the axis is `assumed`:
+ * 1 sample per second, and every rate and time derived from it is a rate per sample.
+ */
+export const TIME_AXIS_SOURCES = ['timestamps', 'interval-option', 'sidecar-epochs', 'sibling-capture', 'file-cues', 'assumed'] as const;
+export const TimeAxisSourceSchema = z.enum(TIME_AXIS_SOURCES);
+export type TimeAxisSource = z.infer<typeof TimeAxisSourceSchema>;
+
+/** How one artefact's time axis was built. */
+export const TimeAxisSchema = z.object({
+  source: TimeAxisSourceSchema,
+  /** Seconds between samples (the median gap for timestamps), null when the series has fewer than two. */
+  intervalSeconds: z.number().nullable(),
+  /** The file the axis was taken from (the sidecar or the sibling capture). */
+  from: z.string().optional(),
+  /** One sentence a user can check: what the axis rests on. */
+  detail: z.string(),
+});
+export type TimeAxis = z.infer<typeof TimeAxisSchema>;
+
+/** The mark every rate and time to limit derived from an assumed time axis carries, in every output. */
+export const ASSUMED_TIME_AXIS_MARK = '(time axis assumed)';
+
 export const StackFrameSchema = z.object({
   /** The symbol without offset (`do_eventfd`), or the raw address when unsymbolised. */
   symbol: z.string(),
@@ -145,6 +171,8 @@ export const FindingSchema = z.object({
   culprit: z.string().optional(),
   /** The growth is a cache the kernel reclaims under pressure (page cache, reclaimable slab): load, not a leak. */
   reclaimable: z.boolean().optional(),
+  /** Where the time axis of the finding's rates comes from; `assumed` caps its grade at warning. */
+  timeAxis: TimeAxisSourceSchema.optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 

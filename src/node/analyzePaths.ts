@@ -4,6 +4,7 @@ import { isInputError } from '../core/errors.js';
 import { analyze } from '../pipeline/analyze.js';
 import type { ParsedArtefact } from '../pipeline/context.js';
 import { formatModule, parseStreamWith } from '../pipeline/formats/index.js';
+import { epochLogArtefact, parseEpochLog } from '../pipeline/timeAxis.js';
 import { pairingOptions } from '../pipeline/formats/trace.js';
 import type { ParseResult } from '../core/parser.js';
 import { chooseFormat } from '../parsers/auto.js';
@@ -24,6 +25,14 @@ function parseTimestampsSidecar(text: string): number[] {
     if (Number.isFinite(v)) out.push(v);
   }
   return out;
+}
+
+/** An epoch log is a few bytes per sample: past 8 MiB it is not one worth holding. */
+const EPOCH_LOG_MAX_BYTES = 8 << 20;
+
+async function readEpochLog(file: string, bytes: number): Promise<number[] | null> {
+  if (bytes > EPOCH_LOG_MAX_BYTES) return null;
+  return parseEpochLog(await readHead(file, EPOCH_LOG_MAX_BYTES, await contentKind(file)).catch(() => ''));
 }
 
 async function* counting(chunks: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
@@ -154,10 +163,11 @@ export async function prepareParse(task: ParseTask, options: AnalyzePathsOptions
 /** Detects and parses one file (the unit of work of the serial loop and of each worker). */
 export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): Promise<ParsedArtefact> {
   const { path: file, bytes } = task;
+  let head: string | undefined;
   try {
     const kind = await contentKind(file);
     if (kind === 'binary') return { path: file, format: null, bytes, error: { code: 'BINARY_INPUT', message: 'binary file, not a text capture' } };
-    const head = await readHead(file, 64 * 1024, kind);
+    head = await readHead(file, 64 * 1024, kind);
     const { format, detection, module, parserOptions } = await prepareParse(task, options, head);
     if ((format === 'trace-cmd' || format === 'ftrace') && kind === 'text' && bytes >= (options.traceParallelMinBytes ?? TRACE_PARALLEL_MIN_BYTES)) {
       const workers = options.traceWorkers ?? options.jobs ?? 1;
@@ -174,6 +184,9 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     const result = await parseStreamWith(module, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord }, { decodeAscii: nodeDecodeAscii });
     return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };
   } catch (e) {
+    // No format claims it: it may be the capture loop's epoch log, the clock of the series beside it.
+    const epochs = isInputError(e) && head !== undefined && parseEpochLog(head) ? await readEpochLog(file, bytes) : null;
+    if (epochs) return epochLogArtefact(file, epochs, bytes);
     if (isInputError(e)) return { path: file, format: null, bytes, error: { code: e.code, message: e.message } };
     return { path: file, format: null, bytes, error: { code: 'UNREADABLE', message: String((e as Error)?.message ?? e) } };
   }

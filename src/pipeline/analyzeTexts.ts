@@ -4,6 +4,7 @@ import { parseArtefactText } from '../parsers/auto.js';
 import type { Report } from '../report/schema.js';
 import type { AnalyzeOptions, ParsedArtefact } from './context.js';
 import { analyze } from './analyze.js';
+import { epochLogArtefact, parseEpochLog } from './timeAxis.js';
 
 export interface TextArtefact {
   path: string;
@@ -31,7 +32,11 @@ export function parseTexts(inputs: readonly TextArtefact[]): ParsedArtefact[] {
       const { format, detection, result } = parseArtefactText(input.text, { path: input.path, format: input.format, parserOptions: input.parserOptions });
       return { path: input.path, format, detection, result, bytes: input.text.length };
     } catch (e) {
-      if (isInputError(e)) return { path: input.path, format: null, error: { code: e.code, message: e.message } };
+      if (isInputError(e)) {
+        const epochs = parseEpochLog(input.text);
+        if (epochs) return epochLogArtefact(input.path, epochs, input.text.length);
+        return { path: input.path, format: null, error: { code: e.code, message: e.message } };
+      }
       throw e;
     }
   });

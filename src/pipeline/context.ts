@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DiagnosticSummary } from '../core/diagnostics.js';
-import type { Finding, TimeSeries, UsageRole } from '../core/models.js';
+import type { Finding, TimeAxis, TimeSeries, UsageRole } from '../core/models.js';
 import type { FormatId, ParseResult } from '../core/parser.js';
 import { bytesPerUnit } from '../core/format.js';
 import { AlertThresholdsSchema } from '../analysis/alerts.js';
@@ -38,6 +38,10 @@ export interface ParsedArtefact {
   sidecarOf?: string;
   /** Why the file was listed but not parsed (e.g. `documentation`). */
   skipped?: string;
+  /** How its time axis was built, for a snapshot series (set by resolveTimeAxes). */
+  timeAxis?: TimeAxis;
+  /** For an epoch log (one timestamp per line, parseEpochLog): its times, a reference for series without their own. */
+  epochs?: number[];
 }
 
 export const AnalyzeOptionsSchema = z.object({
@@ -51,6 +55,11 @@ export const AnalyzeOptionsSchema = z.object({
   allSeries: z.boolean().optional(),
   /** Snapshots kept per long series (slabinfo, buddyinfo) while streaming from files (default 2048). */
   maxSnapshots: z.number().int().min(16).optional(),
+  /**
+   * Seconds between samples of series captured without timestamps (`--interval`): the first source
+   * of their time axis, before sidecar epochs, a timestamped sibling capture and cues in the file.
+   */
+  intervalSeconds: z.number().positive().optional(),
   /** Thresholds of the graded alerts (see alerts.ts). */
   alertThresholds: AlertThresholdsSchema.partial().optional(),
 });
@@ -76,6 +85,8 @@ export interface AnalysisContext {
   readonly trendResults: { source: string; name: string; role: UsageRole; result: LeakTrendResult }[];
   /** Trace pairings, for linking kernel findings in time. */
   readonly traces: { source: string; pairing: PairingResult }[];
+  /** Each snapshot series' time axis, by artefact path (see timeAxis.ts). */
+  readonly timeAxes: Map<string, TimeAxis>;
   /** MemTotal seen in any meminfo artefact: the default limit for projections. */
   memTotalBytes?: number;
 }
@@ -97,7 +108,7 @@ export function emptySections(): ReportSections {
 }
 
 export function createContext(options: AnalyzeOptions): AnalysisContext {
-  return { options, sections: emptySections(), findings: [], usageSeries: [], trendResults: [], traces: [] };
+  return { options, sections: emptySections(), findings: [], usageSeries: [], trendResults: [], traces: [], timeAxes: new Map() };
 }
 
 /** The capture folder of a path: artefacts of one folder are one run. */
@@ -151,5 +162,6 @@ export function artefactEntry(a: ParsedArtefact): Artefact {
     ...(a.error ? { error: a.error } : {}),
     ...(a.sidecarOf ? { sidecarOf: a.sidecarOf } : {}),
     ...(a.skipped ? { skipped: a.skipped } : {}),
+    ...(a.timeAxis ? { timeAxis: a.timeAxis } : {}),
   };
 }

@@ -3,6 +3,11 @@ import { detectLeakTrend, toTrendEntry, toTrendFinding } from '../analysis/trend
 
 import { bytesPerUnit } from '../core/format.js';
 
+function timeAxisOf(ctx: AnalysisContext, source: string) {
+  const axis = ctx.timeAxes.get(source);
+  return axis ? { timeAxis: axis.source } : {};
+}
+
 /**
  * Qualify: runs the trend engine on every usage series the format analyses registered and
  * adds a `trends` entry for each and a finding for each that is not flat.
@@ -14,7 +19,7 @@ export function runUsageTrends(ctx: AnalysisContext): void {
     const r = detectLeakTrend(series, limit !== undefined && limit > 0 ? { limit } : {});
     const source = series.source ?? '';
     ctx.trendResults.push({ source, name: series.name, role, result: r });
-    ctx.sections.trends.push({ ...toTrendEntry(r, source, series.name, series.unit), role, timeAssumed: series.timeAssumed ?? false });
+    ctx.sections.trends.push({ ...toTrendEntry(r, source, series.name, series.unit), role, timeAssumed: series.timeAssumed ?? false, ...timeAxisOf(ctx, source) });
     if (emitFinding === false) continue;
     const finding = toTrendFinding(r, source, series.name, {
       space: role === 'user' ? 'user' : role === 'kernel' ? 'kernel' : 'unknown',

@@ -9,6 +9,7 @@ import { classifyMemoryGrowth, type MemoryGrowthClassification } from '../analys
 import { checkKernelIndices } from '../analysis/fragmentation.js';
 import { gradeCulprit } from '../analysis/alerts.js';
 import { bytesPerUnit } from '../core/format.js';
+import { capAssumedTimeAxes } from './timeAxis.js';
 
 /**
  * The bundle verdict, combined the way an expert works:
@@ -204,6 +205,7 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
         : f,
   );
   const merged = mergeByCulprit(graded);
+  capAssumedTimeAxes(ctx, merged);
   const link = linkKernelAndUser(merged);
   if (link) merged.push(link);
   ctx.findings.splice(0, ctx.findings.length, ...merged);

@@ -1,5 +1,5 @@
 import type { DiagnosticSummary } from '../core/diagnostics.js';
-import { formatBytes, formatDuration, formatMeasured, formatNumber, formatPercent, formatPValue, formatQuantity, formatRate, formatTime } from '../core/format.js';
+import { formatBytes, formatDuration, formatMeasured, formatNumber, formatPercent, formatPValue, formatQuantity, formatRate, formatTime, formatTimeToLimit, withAxisMark } from '../core/format.js';
 import type { AllocationSiteEntry } from './schema.js';
 import type {
   ArtefactRow,
@@ -72,12 +72,12 @@ export const TRENDS: Table<TrendRow> = {
   columns: [
     { head: 'Series', align: 'left', cell: (r) => code(r.series), wrap: true },
     { head: 'Verdict', align: 'left', cell: (r) => ({ kind: 'verdict', text: r.verdict }) },
-    { head: 'Slope', align: 'right', cell: (r) => text(formatRate(r.slopePerHour, r.unit)) },
-    { head: '95 % interval', align: 'right', cell: (r) => orNone(r.ci95, (ci) => text(`${formatRate(ci[0], r.unit)} … ${formatRate(ci[1], r.unit)}`)) },
+    { head: 'Slope', align: 'right', cell: (r) => text(withAxisMark(formatRate(r.slopePerHour, r.unit), r.timeAssumed)) },
+    { head: '95 % interval', align: 'right', cell: (r) => orNone(r.ci95, (ci) => text(withAxisMark(`${formatRate(ci[0], r.unit)} … ${formatRate(ci[1], r.unit)}`, r.timeAssumed))) },
     { head: 'p', align: 'right', cell: (r) => text(formatPValue(r.pValue)) },
     { head: 'Period', align: 'right', cell: (r) => text(formatDuration(r.period)), htmlOnly: true },
     { head: 'Onset', align: 'right', cell: (r) => text(r.onsetAtStart ? 'from the start' : formatTime(r.onset)) },
-    { head: 'Time to limit', align: 'right', cell: (r) => text(formatDuration(r.timeToLimitSeconds)) },
+    { head: 'Time to limit', align: 'right', cell: (r) => text(formatTimeToLimit(r.timeToLimitSeconds, r.timeAssumed)) },
     source(),
   ],
 };
@@ -107,7 +107,7 @@ export const SLAB_CACHES: Table<SlabRow> = {
     { head: 'Peak', align: 'right', cell: (r) => text(formatBytes(r.peakBytes)) },
     { head: 'End', align: 'right', cell: (r) => text(formatBytes(r.endBytes)) },
     { head: 'Objects Δ', align: 'right', cell: (r) => num(r.objectsDelta) },
-    { head: 'Slope', align: 'right', cell: (r) => text(formatRate(r.slopeBytesPerHour, 'bytes')) },
+    { head: 'Slope', align: 'right', cell: (r) => text(withAxisMark(formatRate(r.slopeBytesPerHour, 'bytes'), r.timeAssumed)) },
     source(),
   ],
 };
@@ -120,13 +120,15 @@ export interface MeminfoLine {
   peakKb: number;
   endKb: number;
   slopeKbPerHour: number | null;
+  /** The meminfo series' time axis is assumed: its slope is per sample. */
+  timeAssumed?: boolean;
 }
 
 /** The rows of one meminfo attribution: its components, then the unaccounted remainder. */
 export function meminfoLines(m: MeminfoRow): MeminfoLine[] {
-  const rows: MeminfoLine[] = m.components.map((c) => ({ field: c.field, verdict: c.verdict, startKb: c.startKb, peakKb: c.peakKb, endKb: c.endKb, slopeKbPerHour: c.slopeKbPerHour }));
+  const rows: MeminfoLine[] = m.components.map((c) => ({ field: c.field, verdict: c.verdict, startKb: c.startKb, peakKb: c.peakKb, endKb: c.endKb, slopeKbPerHour: c.slopeKbPerHour, timeAssumed: m.timeAssumed }));
   const u = m.unaccounted;
-  if (u) rows.push({ field: 'unaccounted (MemTotal minus every counter)', verdict: u.verdict, startKb: u.startKb, peakKb: u.peakKb, endKb: u.endKb, slopeKbPerHour: u.slopeKbPerHour });
+  if (u) rows.push({ field: 'unaccounted (MemTotal minus every counter)', verdict: u.verdict, startKb: u.startKb, peakKb: u.peakKb, endKb: u.endKb, slopeKbPerHour: u.slopeKbPerHour, timeAssumed: m.timeAssumed });
   return rows;
 }
 
@@ -139,7 +141,7 @@ export const MEMINFO: Table<MeminfoLine> = {
     { head: 'Start', align: 'right', cell: (r) => text(formatQuantity(r.startKb, 'kB')) },
     { head: 'Peak', align: 'right', cell: (r) => text(formatQuantity(r.peakKb, 'kB')) },
     { head: 'End', align: 'right', cell: (r) => text(formatQuantity(r.endKb, 'kB')) },
-    { head: 'Slope', align: 'right', cell: (r) => text(formatRate(r.slopeKbPerHour, 'kB')) },
+    { head: 'Slope', align: 'right', cell: (r) => text(withAxisMark(formatRate(r.slopeKbPerHour, 'kB'), r.timeAssumed)) },
   ],
 };
 
@@ -250,6 +252,7 @@ export const ARTEFACTS: Table<ArtefactRow> = {
     { head: 'Format', align: 'left', cell: (r) => text(`${r.format ?? 'unknown'}${r.sidecarOf !== undefined ? `: the timestamps of ${r.sidecarOf}` : ''}${r.skipped !== undefined ? ` (not parsed: ${r.skipped})` : ''}`) },
     { head: 'Detection', align: 'left', cell: (r) => orNone(r.detection, (d) => text(`${d.method} ${formatPercent(d.confidence)}: ${d.reason}`)), htmlOnly: true, wrap: true },
     { head: 'Records', align: 'right', cell: (r) => num(r.records) },
+    { head: 'Time axis', align: 'left', cell: (r) => orNone(r.timeAxis, (a) => text(`${a.source}: ${a.detail}`)), htmlOnly: true, wrap: true },
     { head: 'Lines read / parsed / skipped / diagnosed', align: 'right', cell: (r) => orNone(r.stats, (s) => text([s.linesRead, s.linesParsed, s.linesSkipped, s.linesDiagnosed].map(formatNumber).join(' / '))), htmlOnly: true },
     { head: 'Size', align: 'right', cell: (r) => text(formatBytes(r.bytes)), htmlOnly: true },
     { head: 'Diagnostics', align: 'left', cell: (r) => ({ kind: 'diagnostics', summary: r.diagnostics, ...(r.error ? { error: r.error } : {}) }), wrap: true },

@@ -4,7 +4,7 @@ import type { Comparison } from '../analysis/comparison.js';
 import { buildCharts, type ChartSpec } from './charts.js';
 import { ALLOCATION_SITES, ARTEFACTS, COMPARISON, fragmentationZones, KMEMLEAK_CLUSTERS, LEAK_SITES, MEMINFO, meminfoLines, OOM_KILLS, SLAB_CACHES, STACK_GROWTH, TRENDS, type Cell, type Column, type Table } from './columns.js';
 import { escapeHtml, jsonForScript } from './escape.js';
-import { formatBytes, formatDuration, formatNumber, formatPercent } from '../core/format.js';
+import { formatBytes, formatDuration, formatNumber, formatPercent, formatTimeToLimit } from '../core/format.js';
 import { REPORT_SCRIPT, REPORT_SCRIPT_SHA256, REPORT_STYLE, REPORT_STYLE_SHA256, UPLOT_VERSION } from './html/assets.generated.js';
 import type { FragmentationSection, Report } from './schema.js';
 import type { ClassificationRow } from './sections.js';
@@ -80,7 +80,8 @@ function renderVerdict(report: Report): string {
   const facts: [string, string][] = [
     ['Severity', v.severity],
     ['Confidence', v.confidence !== undefined ? formatPercent(v.confidence) : '–'],
-    ['Time to limit', v.timeToLimitSeconds === undefined || v.timeToLimitSeconds === null ? '–' : formatDuration(v.timeToLimitSeconds)],
+    ['Time to limit', formatTimeToLimit(v.timeToLimitSeconds, v.timeToLimitAxisAssumed)],
+    ...(v.assumedTimeAxes?.length ? [['Time axis', `assumed for ${v.assumedTimeAxes.join(', ')}`] as [string, string]] : []),
     ['Where', v.space ?? '–'],
     ['Findings', String(report.findings.length)],
     ['Artefacts', String(report.artefacts.length)],

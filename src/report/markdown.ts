@@ -4,7 +4,7 @@ import type { Comparison } from '../analysis/comparison.js';
 import type { LeakTrendVerdict } from '../analysis/trend/index.js';
 import { ALLOCATION_SITES, ARTEFACTS, COMPARISON, fragmentationZones, KMEMLEAK_CLUSTERS, LEAK_SITES, MEMINFO, meminfoLines, OOM_KILLS, SLAB_CACHES, STACK_GROWTH, TRENDS, type Cell, type Table } from './columns.js';
 import { escapeMarkdown, escapeMarkdownCell, markdownCode } from './escape.js';
-import { formatDuration, formatNumber, formatPercent } from '../core/format.js';
+import { formatDuration, formatNumber, formatPercent, formatTimeToLimit } from '../core/format.js';
 import type { FragmentationSection, Report } from './schema.js';
 import type { ClassificationRow } from './sections.js';
 
@@ -171,11 +171,11 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
   const o = RenderMarkdownOptionsSchema.parse(options);
   const v = report.verdict;
   const out: string[] = [];
-  out.push(`# memforensics: ${v.kind.replace(/-/g, ' ').toUpperCase()} (${v.severity})`, '', `**${md(v.summary)}**`, '');
+  out.push(`# memforensics: ${v.kind.replace(/-/g, ' ').toUpperCase()} (${v.severity}${v.assumedTimeAxes?.length ? ', time axis assumed' : ''})`, '', `**${md(v.summary)}**`, '');
   const facts = [
     `Severity: **${v.severity}**`,
     v.confidence !== undefined ? `confidence: **${formatPercent(v.confidence)}**` : null,
-    v.timeToLimitSeconds !== undefined && v.timeToLimitSeconds !== null ? `time to limit: **${formatDuration(v.timeToLimitSeconds)}**` : null,
+    v.timeToLimitSeconds !== undefined && v.timeToLimitSeconds !== null ? `time to limit: **${formatTimeToLimit(v.timeToLimitSeconds, v.timeToLimitAxisAssumed)}**` : null,
     v.space ? `where: **${v.space}**` : null,
     `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} from ${report.artefacts.length} artefact${report.artefacts.length === 1 ? '' : 's'}`,
   ].filter((x): x is string => x !== null);

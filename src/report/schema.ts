@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DiagnosticSummarySchema } from '../core/diagnostics.js';
-import { AllocationSiteSchema, EvidenceSchema, FindingSchema, FindingSeveritySchema, VerdictKindSchema } from '../core/models.js';
+import { AllocationSiteSchema, EvidenceSchema, FindingSchema, FindingSeveritySchema, TimeAxisSchema, VerdictKindSchema } from '../core/models.js';
 import { FormatIdSchema, ParseStatsSchema } from '../core/parser.js';
 import { KmemleakClusterResultSchema } from '../analysis/clusterKmemleak.js';
 import { FragmentationAnalysisSchema, KernelIndexCheckSchema } from '../analysis/fragmentation.js';
@@ -38,6 +38,8 @@ export const ArtefactSchema = z.strictObject({
   sidecarOf: z.string().optional(),
   /** Why the file was listed but not parsed (e.g. `documentation`). */
   skipped: z.string().optional(),
+  /** How a snapshot series' time axis was built: its own timestamps, --interval, a sidecar, a sibling capture, cues, or assumed. */
+  timeAxis: TimeAxisSchema.optional(),
 });
 export type Artefact = z.infer<typeof ArtefactSchema>;
 
@@ -51,6 +53,10 @@ export const VerdictSchema = z.strictObject({
   /** Where the growth lives. */
   space: z.enum(['kernel', 'user', 'both', 'unknown']).optional(),
   evidence: z.array(EvidenceSchema).optional(),
+  /** The artefacts whose time axis is assumed (1 sample per second): every rate and time above is per sample. */
+  assumedTimeAxes: z.array(z.string()).optional(),
+  /** The time to limit was projected on an assumed time axis: it counts samples, not seconds. */
+  timeToLimitAxisAssumed: z.boolean().optional(),
   /** What to capture next when the data cannot tell (commands). */
   suggestedCaptures: z.array(z.string()).optional(),
 });

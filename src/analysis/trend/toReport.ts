@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { UsageRoleSchema, type Finding } from '../../core/models.js';
+import { TimeAxisSourceSchema, UsageRoleSchema, type Finding } from '../../core/models.js';
 import { LeakTrendResultSchema, type LeakTrendResult } from './detectLeakTrend.js';
-import { formatBytes, formatDuration } from '../../core/format.js';
+import { formatBytes, formatTimeToLimit } from '../../core/format.js';
 import { gradeLeak, type AlertThresholds } from '../alerts.js';
 
 /** A report `trends` entry: the trend engine's result for one series, named and placed. */
@@ -13,6 +13,8 @@ export const TrendEntrySchema = LeakTrendResultSchema.extend({
   role: UsageRoleSchema.optional(),
   /** The time axis was built from an assumed sampling interval. */
   timeAssumed: z.boolean().optional(),
+  /** Where the series' time axis comes from (set by the pipeline). */
+  timeAxis: TimeAxisSourceSchema.optional(),
 });
 export type TrendEntry = z.infer<typeof TrendEntrySchema>;
 
@@ -52,7 +54,7 @@ export function toTrendFinding(result: LeakTrendResult, source: string, series: 
   const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${result.slopePerHour?.toPrecision(3)} ${unit}/h`;
   const title =
     result.verdict === 'leak'
-      ? `${series} grows steadily at ${rate}` + (ttl !== null ? `: reaches the limit in ${formatDuration(ttl)}` : '')
+      ? `${series} grows steadily at ${rate}` + (ttl === null ? '' : ttl <= 0 ? ': has reached the limit' : `: reaches the limit in ${formatTimeToLimit(ttl)}`)
       : result.verdict === 'plateau'
         ? `${series} rose during warm-up and then levelled off (not a leak)`
         : `${series} jumped to a new level without a slope (a step, not a leak)`;
