@@ -283,7 +283,8 @@ export function kmemleakAcrossScans(artefacts: readonly KmemleakArtefact[], opti
       if (!single && idx.some((v, k) => v !== k)) orderedBy = 'object-age';
       const t0 = rel[idx[0]];
       scans = idx.map((i) => scans[i]);
-      times = idx.map((i) => rel[i] - t0);
+      // Ages are printed to the millisecond: no finer time is known.
+      times = idx.map((i) => Math.round((rel[i] - t0) * 1000) / 1000);
     } else {
       times = scans.map(() => null);
       // Files whose names number nothing (`before.txt`, `after.txt`), one scan each, no ages (kernels
