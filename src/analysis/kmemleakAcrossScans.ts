@@ -473,6 +473,8 @@ export function kmemleakAcrossScansFindings(r: KmemleakAcrossScans, options: Kme
   const latestSource = r.latest.source;
   const latestScan = r.scans[n - 1];
   const where = n > 1 ? ` in the latest of ${n} scans${latestScan && latestScan.scanInSource > 0 ? ` (dump ${latestScan.scanInSource + 1} of ${latestSource})` : ''}` : '';
+  // What the reader must know to read the counts (a scan that re-lists nothing, a file left out of the series).
+  const notesText = r.notes.length > 0 ? `; note: ${r.notes.join('; ')}` : '';
   for (const c of r.latest.clusters) {
     const s = seriesOf.get(`${c.culprit}\u0000${c.backtraceKey}`);
     const status = s?.status ?? 'single-scan';
@@ -502,7 +504,7 @@ export function kmemleakAcrossScansFindings(r: KmemleakAcrossScans, options: Kme
         {
           source: c.source,
           lines: c.lines,
-          detail: `kmemleak lists ${c.count} object(s) of ${c.sizes[0] === c.sizes[1] ? c.sizes[0] : `${c.sizes[0]}-${c.sizes[1]}`} bytes${where} with backtrace through ${c.culprit} (comm ${c.comms.join(', ') || 'unknown'})${content}${s && s.persistingObjects > 0 && n > 1 && s.firstSeenScan < n - 1 ? `; ${s.persistingObjects} listed since scan ${s.firstSeenScan + 1}` : ''}${rateText}`,
+          detail: `kmemleak lists ${c.count} object(s) of ${c.sizes[0] === c.sizes[1] ? c.sizes[0] : `${c.sizes[0]}-${c.sizes[1]}`} bytes${where} with backtrace through ${c.culprit} (comm ${c.comms.join(', ') || 'unknown'})${content}${s && s.persistingObjects > 0 && n > 1 && s.firstSeenScan < n - 1 ? `; ${s.persistingObjects} listed since scan ${s.firstSeenScan + 1}` : ''}${rateText}${notesText}`,
           values,
         },
       ],

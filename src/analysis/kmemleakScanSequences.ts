@@ -22,6 +22,8 @@ export const KmemleakScanSequenceSchema = z.object({
   sources: z.array(z.string()),
   /** Why the files are one capture; empty for a file on its own. */
   linkedBy: z.array(KmemleakSequenceLinkSchema),
+  /** Why a file that looks like a scan of another series is not one (printed by another kernel). */
+  notes: z.array(z.string()),
 });
 export type KmemleakScanSequence = z.infer<typeof KmemleakScanSequenceSchema>;
 
@@ -123,13 +125,16 @@ export function kmemleakScanSequences(artefacts: readonly KmemleakArtefact[]): K
 
   // Numbered or timestamped names of one stem, printed alike.
   const notes: string[] = [];
+  const notesOf = artefacts.map((): string[] => []);
   const styles = artefacts.map((a) => printStyle(a.objects));
   const byStem = new Map<string, number[]>();
   artefacts.forEach((a, i) => {
     const stem = nameStem(a.source);
     if (stem !== null) byStem.set(stem, [...(byStem.get(stem) ?? []), i]);
   });
-  for (const members of byStem.values()) {
+  for (const unordered of byStem.values()) {
+    // In name order, so the result does not depend on the order the files were given in.
+    const members = [...unordered].sort((x, y) => naturalCompare(artefacts[x].source, artefacts[y].source));
     for (let k = 1; k < members.length; k++) {
       const i = members[k];
       // Join the first earlier member printed alike (a stem may hold two machines' series).
@@ -137,9 +142,9 @@ export function kmemleakScanSequences(artefacts: readonly KmemleakArtefact[]): K
       if (match !== undefined) union(match, i, 'numbered-names');
       else {
         const j = members[0];
-        notes.push(
-          `${artefacts[i].source} is named like ${artefacts[j].source} but was printed by another kernel (${styleDifferences(styles[j], styles[i]).join(', ')}): judged on its own, not as a scan of the same series`,
-        );
+        const note = `${artefacts[i].source} is named like ${artefacts[j].source} but was printed by another kernel (${styleDifferences(styles[j], styles[i]).join(', ')}): judged on its own, not as a scan of the same series`;
+        notes.push(note);
+        notesOf[i].push(note);
       }
     }
   }
@@ -150,7 +155,7 @@ export function kmemleakScanSequences(artefacts: readonly KmemleakArtefact[]): K
     .map((idx) => {
       const sources = idx.map((i) => artefacts[i].source).sort(naturalCompare);
       const why = new Set(idx.length > 1 ? idx.flatMap((i) => [...links[i]]) : []);
-      return { sources, linkedBy: KmemleakSequenceLinkSchema.options.filter((l) => why.has(l)) };
+      return { sources, linkedBy: KmemleakSequenceLinkSchema.options.filter((l) => why.has(l)), notes: idx.flatMap((i) => notesOf[i]) };
     })
     .sort((a, b) => naturalCompare(a.sources[0], b.sources[0]));
   return { sequences, notes };

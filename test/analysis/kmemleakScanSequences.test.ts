@@ -14,7 +14,7 @@ describe('kmemleakScanSequences: which files are scans of one capture', () => {
   it('keeps the unrelated public excerpts apart (different machines, names that number nothing)', () => {
     const r = kmemleakScanSequences(PUBLIC.map((f) => ({ source: `public/kmemleak/${f}`, objects: parse(sample(`public/kmemleak/${f}`)) })));
     KmemleakScanSequencesSchema.parse(r);
-    expect(r.sequences).toEqual(PUBLIC.map((f) => ({ sources: [`public/kmemleak/${f}`], linkedBy: [] })));
+    expect(r.sequences).toEqual(PUBLIC.map((f) => ({ sources: [`public/kmemleak/${f}`], linkedBy: [], notes: [] })));
     expect(r.notes).toEqual([]);
   });
 
@@ -32,13 +32,13 @@ describe('kmemleakScanSequences: which files are scans of one capture', () => {
       // Pasted from a mail: an arm64 6.17 report saved under the same numbering.
       { source: 'run/scan-3.txt', objects: parse(A617.join('\n')) },
     ]);
+    const note =
+      'run/scan-3.txt is named like run/scan-1.txt but was printed by another kernel (object ages printed in one only, backtrace crc printed in one only, hashed vs none frame addresses): judged on its own, not as a scan of the same series';
     expect(r.sequences).toEqual([
-      { sources: ['run/scan-1.txt', 'run/scan-2.txt'], linkedBy: ['shared-objects', 'numbered-names'] },
-      { sources: ['run/scan-3.txt'], linkedBy: [] },
+      { sources: ['run/scan-1.txt', 'run/scan-2.txt'], linkedBy: ['shared-objects', 'numbered-names'], notes: [] },
+      { sources: ['run/scan-3.txt'], linkedBy: [], notes: [note] },
     ]);
-    expect(r.notes).toEqual([
-      'run/scan-3.txt is named like run/scan-2.txt but was printed by another kernel (object ages printed in one only, backtrace crc printed in one only, hashed vs none frame addresses): judged on its own, not as a scan of the same series',
-    ]);
+    expect(r.notes).toEqual([note]);
   });
 
   it('links files of any names that list the same object, and orders age-less ones by their newest allocation', () => {
@@ -48,7 +48,7 @@ describe('kmemleakScanSequences: which files are scans of one capture', () => {
       { source: 'box/after.txt', objects: parse(dump(A617, [...old, ...added], 0)) },
       { source: 'box/before.txt', objects: parse(dump(A617, old, 0)) },
     ]);
-    expect(r.sequences).toEqual([{ sources: ['box/after.txt', 'box/before.txt'], linkedBy: ['shared-objects'] }]);
+    expect(r.sequences).toEqual([{ sources: ['box/after.txt', 'box/before.txt'], linkedBy: ['shared-objects'], notes: [] }]);
     const across = kmemleakAcrossScans([
       { source: 'box/after.txt', objects: parse(dump(A617, [...old, ...added], 0)) },
       { source: 'box/before.txt', objects: parse(dump(A617, old, 0)) },
@@ -100,5 +100,8 @@ describe('kmemleak scan sequences in the report', () => {
       '7 unreferenced objects (1.31 KiB) allocated from tracing_log_err, growing across scans (3 -> 7 over 2 scans)',
       '4 unreferenced objects (256 B) allocated from do_check_common',
     ]);
+    // The reader learns why scan-3 is not the latest scan of the series.
+    expect(report.findings[1].evidence[0].detail).toContain('note: run/scan-3.txt is named like run/scan-1.txt but was printed by another kernel');
+    expect(report.findings[0].evidence[0].detail).not.toContain('note:');
   });
 });

@@ -46,7 +46,7 @@ export const kmemleakModule: FormatModule = {
           return { ...c, ...(s && across.scans.length > 1 ? { scanCounts: s.counts, scanBytes: s.bytes, scanStatus: s.status } : {}) };
         }),
       );
-      ctx.findings.push(...kmemleakAcrossScansFindings(across, { limitBytes: ctx.options.limitBytes ?? ctx.memTotalBytes ?? null, thresholds: ctx.options.alertThresholds }));
+      ctx.findings.push(...kmemleakAcrossScansFindings({ ...across, notes: [...across.notes, ...sequence.notes] }, { limitBytes: ctx.options.limitBytes ?? ctx.memTotalBytes ?? null, thresholds: ctx.options.alertThresholds }));
       addSites(ctx, kmemleakSites(across.latest));
     }
   },
