@@ -105,3 +105,26 @@ describe('kmemleak scan sequences in the report', () => {
     expect(report.findings[0].evidence[0].detail).not.toContain('note:');
   });
 });
+
+describe('kmemleak: an appended log with `date` lines before each dump', () => {
+  it('takes the scan times from the date lines and says where kmemleak was cleared', () => {
+    // `date; echo scan > kmemleak; cat kmemleak` appended hourly; `echo clear` before the third scan.
+    const a = objects(0, 2, 0xffff888100000000n, 0x100, 100, 10);
+    const b = objects(0, 3, 0xffff888200000000n, 0x100, 3800, 200);
+    const log = [
+      `Tue Dec  1 10:00:00 UTC 2026\n${dump(X63, a, 300)}`,
+      `Tue Dec  1 11:00:00 UTC 2026\n${dump(X63, [...a, ...b.slice(0, 1)], 3900)}`,
+      `Tue Dec  1 12:00:00 UTC 2026\n${dump(X63, b.slice(1), 7500)}`,
+    ].join('');
+    const r = kmemleakAcrossScans([{ source: 'kmemleak.log', objects: parse(log) }]);
+    expect(r.timeSource).toBe('timestamp');
+    expect(r.scans.map((s) => [s.time! - r.scans[0].time!, s.objects])).toEqual([
+      [0, 2],
+      [3600, 3],
+      [7200, 2],
+    ]);
+    expect(r.notes).toEqual([
+      'scan 3 (kmemleak.log) lists none of the 3 objects of the scan before it: kmemleak was cleared (echo clear) or the machine rebooted in between, so counts restart there',
+    ]);
+  });
+});
