@@ -39,7 +39,7 @@ const write = (rel: string, text: string): void => {
 // with the `date -u` line of the capture loop. The four real objects stay listed; 2, 3, 3 more leak.
 {
   const A617 = realBlocks('public/kmemleak/arm64-6.17-crc-nobracket-bpf.txt');
-  const real = A617.join('\n') + '\n';
+  const real = `${A617.join('\n')}\n`;
   const more: PlacedObject[] = [
     ...objects(0, 2, 0xffff0000c9100000n, 0x40, 1800, 600),
     ...objects(1, 3, 0xffff0000c9200000n, 0x40, 5400, 600),
