@@ -42,6 +42,8 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['public/buddyinfo/extfrag_index', 'extfrag-index'],
   ['public/buddyinfo/pagetypeinfo', 'pagetypeinfo'],
   ['public/kmemleak/', 'kmemleak'],
+  // Multi-scan kmemleak captures composed from the public excerpts' real objects (README there).
+  ['composed/kmemleak/', 'kmemleak'],
   ['public/lsan-valgrind/asan', 'lsan'],
   ['public/lsan-valgrind/lsan', 'lsan'],
   ['public/lsan-valgrind/valgrind', 'valgrind'],
@@ -96,7 +98,7 @@ const EXPECTED: [suffix: string, format: string | null][] = [
 const NOT_CAPTURES = ['.md', '.sh'];
 
 function expectedFor(file: string): string | null | undefined {
-  for (const [suffix, format] of EXPECTED) if (file.endsWith(suffix) || (suffix.startsWith('public/') && file.includes(suffix))) return format;
+  for (const [suffix, format] of EXPECTED) if (file.endsWith(suffix) || ((suffix.startsWith('public/') || suffix.startsWith('composed/')) && file.includes(suffix))) return format;
   return undefined;
 }
 

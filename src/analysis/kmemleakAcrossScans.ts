@@ -69,7 +69,8 @@ export type KmemleakSeriesCluster = z.infer<typeof KmemleakSeriesClusterSchema>;
 export const KmemleakAcrossScansSchema = z.object({
   scans: z.array(KmemleakScanSchema),
   /** How the scans were put in order. */
-  orderedBy: z.enum(['time', 'object-age', 'file-name', 'log-order']),
+  /** `allocation-jiffies`: un-numbered files without ages, by the newest allocation each lists (a lower bound of its scan time). */
+  orderedBy: z.enum(['time', 'object-age', 'allocation-jiffies', 'file-name', 'log-order']),
   /** Where the scans' times come from: timestamp lines, the ages of objects listed twice, or none. */
   timeSource: z.enum(['timestamp', 'object-age']).nullable(),
   /** One per backtrace, growing first, then by bytes in the latest scan. */
@@ -117,6 +118,31 @@ export function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true }) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+function splitPath(p: string): { dir: string; base: string } {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return { dir: i >= 0 ? p.slice(0, i) : '', base: i >= 0 ? p.slice(i + 1) : p };
+}
+
+/**
+ * A file name with its digit runs replaced by `#`; null when it holds no number (a name that
+ * numbers nothing cannot be one of a numbered series).
+ * @example nameStem('run/kmemleak-12.txt.gz') // 'run/kmemleak-#.txt'
+ */
+export function nameStem(path: string): string | null {
+  const { dir, base } = splitPath(path);
+  const name = base.toLowerCase().replace(/\.gz$/, '');
+  let out = '';
+  let hasDigits = false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      hasDigits = true;
+      if (!out.endsWith('#')) out += '#';
+    } else out += name[i];
+  }
+  return hasDigits ? `${dir}/${out}` : null;
+}
+
 /** Same object in two listings: same address and size, and the same allocation jiffies where both print them. */
 function sameObject(a: KmemleakObject, b: KmemleakObject): boolean {
   return a.size === b.size && (a.jiffies === null || b.jiffies === null || a.jiffies === b.jiffies);
@@ -126,6 +152,50 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** CONFIG_HZ values kernels are built with. */
+const KERNEL_HZ = [100, 250, 300, 1000];
+
+/**
+ * The kernel's HZ from objects of one scan allocated at different jiffies: their ages differ by
+ * the jiffies between them over HZ. Null unless the estimates agree on one CONFIG_HZ value.
+ */
+function hzFromAges(scans: readonly ScanIn[]): number | null {
+  const estimates: number[] = [];
+  for (const s of scans) {
+    const aged = s.objects.filter((o) => o.ageSeconds !== null && o.jiffies !== null);
+    if (aged.length < 2) continue;
+    let lo = aged[0];
+    let hi = aged[0];
+    for (const o of aged) {
+      if (o.jiffies! < lo.jiffies!) lo = o;
+      if (o.jiffies! > hi.jiffies!) hi = o;
+    }
+    const dAge = lo.ageSeconds! - hi.ageSeconds!;
+    // Ages are printed to the millisecond: a spread of 10 s gives HZ within 0.02 %.
+    if (dAge >= 10) estimates.push((hi.jiffies! - lo.jiffies!) / dAge);
+  }
+  if (estimates.length === 0) return null;
+  const m = median(estimates);
+  const hz = KERNEL_HZ.find((h) => Math.abs(m - h) / h < 0.02);
+  return hz ?? null;
+}
+
+/**
+ * Scan times (seconds since boot) from each scan's own objects: allocation jiffies plus age times
+ * HZ is the scan's jiffies. Works for scans that share no object; null without HZ or without ages.
+ */
+function timesFromJiffiesAndAges(scans: readonly ScanIn[]): number[] | null {
+  const hz = hzFromAges(scans);
+  if (hz === null) return null;
+  const out: number[] = [];
+  for (const s of scans) {
+    const at = s.objects.filter((o) => o.ageSeconds !== null && o.jiffies !== null).map((o) => o.jiffies! / hz + o.ageSeconds!);
+    if (at.length === 0) return null;
+    out.push(median(at));
+  }
+  return out;
 }
 
 /**
@@ -206,15 +276,28 @@ export function kmemleakAcrossScans(artefacts: readonly KmemleakArtefact[], opti
     scans = idx.map((i) => scans[i]);
     times = scans.map((s) => s.time);
   } else {
-    const rel = timesFromAges(scans);
+    const rel = timesFromAges(scans) ?? timesFromJiffiesAndAges(scans);
     if (rel) {
       timeSource = 'object-age';
       const idx = scans.map((_, i) => i).sort((x, y) => rel[x] - rel[y] || x - y);
       if (!single && idx.some((v, k) => v !== k)) orderedBy = 'object-age';
       const t0 = rel[idx[0]];
       scans = idx.map((i) => scans[i]);
-      times = idx.map((i) => rel[i] - t0);
-    } else times = scans.map(() => null);
+      // Ages are printed to the millisecond: no finer time is known.
+      times = idx.map((i) => Math.round((rel[i] - t0) * 1000) / 1000);
+    } else {
+      times = scans.map(() => null);
+      // Files whose names number nothing (`before.txt`, `after.txt`), one scan each, no ages (kernels
+      // >= 6.6): a scan is no older than the newest allocation it lists, the only clock left.
+      const stems = new Set(files.map(({ a }) => nameStem(a.source)));
+      const numbered = stems.size === 1 && !stems.has(null);
+      const newest = scans.map((sc) => Math.max(...sc.objects.map((o) => o.jiffies ?? Number.NaN)));
+      if (!single && !numbered && scans.length === files.length && newest.every((j) => Number.isFinite(j))) {
+        const idx = scans.map((_, i) => i).sort((x, y) => newest[x] - newest[y] || x - y);
+        orderedBy = 'allocation-jiffies';
+        scans = idx.map((i) => scans[i]);
+      }
+    }
   }
   const n = scans.length;
 
@@ -367,8 +450,10 @@ const STATUS_WORDS: Record<KmemleakScanStatus, string> = {
   'single-scan': '',
 };
 
+/** Every scan's count, so the series reads against the number of scans quoted beside it; a long series keeps its ends. */
 function seriesText(c: KmemleakSeriesCluster): string {
-  return c.counts.slice(c.firstSeenScan).join(' -> ');
+  const xs = c.counts;
+  return xs.length <= 10 ? xs.join(' -> ') : `${xs.slice(0, 3).join(' -> ')} -> … -> ${xs.slice(-4).join(' -> ')}`;
 }
 
 /**
@@ -388,6 +473,8 @@ export function kmemleakAcrossScansFindings(r: KmemleakAcrossScans, options: Kme
   const latestSource = r.latest.source;
   const latestScan = r.scans[n - 1];
   const where = n > 1 ? ` in the latest of ${n} scans${latestScan && latestScan.scanInSource > 0 ? ` (dump ${latestScan.scanInSource + 1} of ${latestSource})` : ''}` : '';
+  // What the reader must know to read the counts (a scan that re-lists nothing, a file left out of the series).
+  const notesText = r.notes.length > 0 ? `; note: ${r.notes.join('; ')}` : '';
   for (const c of r.latest.clusters) {
     const s = seriesOf.get(`${c.culprit}\u0000${c.backtraceKey}`);
     const status = s?.status ?? 'single-scan';
@@ -407,7 +494,7 @@ export function kmemleakAcrossScansFindings(r: KmemleakAcrossScans, options: Kme
     };
     const severity = notLeak ? 'info' : gradeCulprit(values, options.limitBytes ?? null, options.thresholds);
     const content = c.contentText ? `; content: "${c.contentText.slice(0, 80)}"` : '';
-    const series = s && n > 1 && status !== 'single-scan' ? `, ${STATUS_WORDS[status]} (${seriesText(s)} over ${n - s.firstSeenScan} scans)` : '';
+    const series = s && n > 1 && status !== 'single-scan' ? `, ${STATUS_WORDS[status]} (${seriesText(s)} over ${n} scans)` : '';
     const rateText = rate !== null ? `; ${formatBytes(rate * 3600)}/h across scans ${formatDuration((r.scans[n - 1].time ?? 0) - (r.scans[s!.firstSeenScan].time ?? 0))} apart` : '';
     out.push({
       kind: 'kmemleak-cluster',
@@ -417,7 +504,7 @@ export function kmemleakAcrossScansFindings(r: KmemleakAcrossScans, options: Kme
         {
           source: c.source,
           lines: c.lines,
-          detail: `kmemleak lists ${c.count} object(s) of ${c.sizes[0] === c.sizes[1] ? c.sizes[0] : `${c.sizes[0]}-${c.sizes[1]}`} bytes${where} with backtrace through ${c.culprit} (comm ${c.comms.join(', ') || 'unknown'})${content}${s && s.persistingObjects > 0 && n > 1 && s.firstSeenScan < n - 1 ? `; ${s.persistingObjects} listed since scan ${s.firstSeenScan + 1}` : ''}${rateText}`,
+          detail: `kmemleak lists ${c.count} object(s) of ${c.sizes[0] === c.sizes[1] ? c.sizes[0] : `${c.sizes[0]}-${c.sizes[1]}`} bytes${where} with backtrace through ${c.culprit} (comm ${c.comms.join(', ') || 'unknown'})${content}${s && s.persistingObjects > 0 && n > 1 && s.firstSeenScan < n - 1 ? `; ${s.persistingObjects} listed since scan ${s.firstSeenScan + 1}` : ''}${rateText}${notesText}`,
           values,
         },
       ],

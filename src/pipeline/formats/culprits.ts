@@ -1,6 +1,7 @@
 import type { AllocationSite } from '../../core/models.js';
 import { kmemleakSites } from '../../analysis/clusterKmemleak.js';
 import { kmemleakAcrossScans, kmemleakAcrossScansFindings } from '../../analysis/kmemleakAcrossScans.js';
+import { kmemleakScanSequences } from '../../analysis/kmemleakScanSequences.js';
 import { leakSites, toAllocationSites } from '../../analysis/leakSites.js';
 import { oomTimeline } from '../../analysis/oomTimeline.js';
 import { bpftraceStackGrowth, memleakStackGrowth, stackGrowthFindings, stackGrowthSites, type StackGrowthResult } from '../../analysis/stackGrowth.js';
@@ -25,23 +26,29 @@ function addStackGrowth(result: StackGrowthResult, a: ParsedArtefact, ctx: Analy
 }
 
 /**
- * Every kmemleak scan of a capture folder, appended in one log or kept in separate files, is one
- * series of scans: objects are identified by address across them, and the latest scan heads.
+ * The kmemleak files of a capture folder that are scans of one capture (listing the same objects,
+ * or numbered names printed by the same kernel) are one series of scans: objects are identified
+ * by address across them, and the latest scan heads. Unrelated reports in the same folder
+ * (excerpts from other machines) are each judged on their own.
  */
 export const kmemleakModule: FormatModule = {
   format: 'kmemleak',
   parser: kmemleakParser,
   analyzeTogether(artefacts, ctx) {
-    const across = kmemleakAcrossScans(artefacts.map((a) => ({ source: a.path, objects: recordsOf<KmemleakObject>(a) })));
-    const series = new Map(across.clusters.map((c) => [`${c.culprit}\u0000${c.backtraceKey}`, c]));
-    ctx.sections.kmemleakClusters.push(
-      ...across.latest.clusters.map((c) => {
-        const s = series.get(`${c.culprit}\u0000${c.backtraceKey}`);
-        return { ...c, ...(s && across.scans.length > 1 ? { scanCounts: s.counts, scanBytes: s.bytes, scanStatus: s.status } : {}) };
-      }),
-    );
-    ctx.findings.push(...kmemleakAcrossScansFindings(across, { limitBytes: ctx.options.limitBytes ?? ctx.memTotalBytes ?? null, thresholds: ctx.options.alertThresholds }));
-    addSites(ctx, kmemleakSites(across.latest));
+    const inputs = artefacts.map((a) => ({ source: a.path, objects: recordsOf<KmemleakObject>(a) }));
+    const bySource = new Map(inputs.map((x) => [x.source, x]));
+    for (const sequence of kmemleakScanSequences(inputs).sequences) {
+      const across = kmemleakAcrossScans(sequence.sources.map((s) => bySource.get(s)!));
+      const series = new Map(across.clusters.map((c) => [`${c.culprit}\u0000${c.backtraceKey}`, c]));
+      ctx.sections.kmemleakClusters.push(
+        ...across.latest.clusters.map((c) => {
+          const s = series.get(`${c.culprit}\u0000${c.backtraceKey}`);
+          return { ...c, ...(s && across.scans.length > 1 ? { scanCounts: s.counts, scanBytes: s.bytes, scanStatus: s.status } : {}) };
+        }),
+      );
+      ctx.findings.push(...kmemleakAcrossScansFindings({ ...across, notes: [...across.notes, ...sequence.notes] }, { limitBytes: ctx.options.limitBytes ?? ctx.memTotalBytes ?? null, thresholds: ctx.options.alertThresholds }));
+      addSites(ctx, kmemleakSites(across.latest));
+    }
   },
 };
 
