@@ -80,10 +80,15 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['zoneinfo_after.txt', null],
   ['zoneinfo_before.txt', null],
   ['meminfo_epochs.txt', null],
+  ['E1_bpf_memleak/malloc-live-bytes.txt', 'bpftrace'],
+  ['E1_bpf_memleak/malloc-sum-by-stack.txt', 'bpftrace'],
+  ['E1_bpf_memleak/malloc-sum-by-stack-notime.txt', 'bpftrace'],
+  ['E2_free_falling/free_kb.csv', 'csv'],
+  ['E2_free_falling/vmstat-t-w.txt', 'vmstat'],
 ];
 
 /** Documentation and capture scripts are listed by the CLI but never sniffed (see listArtefactFiles). */
-const NOT_CAPTURES = ['.md', '.sh'];
+const NOT_CAPTURES = ['.md', '.sh', '.c', '.py', '.bt'];
 
 function expectedFor(file: string): string | null | undefined {
   for (const [suffix, format] of EXPECTED) if (file.endsWith(suffix) || (suffix.startsWith('public/') && file.includes(suffix))) return format;
