@@ -85,6 +85,8 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['E1_bpf_memleak/malloc-sum-by-stack-notime.txt', 'bpftrace'],
   ['E2_free_falling/free_kb.csv', 'csv'],
   ['E2_free_falling/vmstat-t-w.txt', 'vmstat'],
+  ['E3_cache_churn_control/free_kb.csv', 'csv'],
+  ['E3_cache_churn_control/vmstat-t-w.txt', 'vmstat'],
 ];
 
 /** Documentation and capture scripts are listed by the CLI but never sniffed (see listArtefactFiles). */

@@ -13,6 +13,8 @@
 # page-cache churner writes and deletes 512 MiB files; system memory sampled every 2 s as
 # meminfo (+ _epochs sidecar), fresh `vmstat -t -w 1 2` lines (procps 4.0.2 repeats the memory
 # columns of a long-running vmstat), and a timestamp,free_kb,available_kb CSV.
+# Run 3 (OUTDIR/E3_cache_churn_control, argument 3): the same page-cache churn and sampling with
+# no leaker: free memory falls by 512 MiB and comes back, nothing is consumed.
 # Usage: capture-user-evidence.sh OUTDIR   (root; bpftrace, bpfcc-tools, kernel headers)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,7 +49,9 @@ run1() {
 }
 
 run2() {
-  local d="$out/E2_free_falling"; mkdir -p "$d"
+  local leak=${1:-leak}
+  local d="$out/E2_free_falling"; [ "$leak" = leak ] || d="$out/E3_cache_churn_control"
+  mkdir -p "$d"
   local secs=150
   (
     # Page-cache churn: 512 MiB written, read back, deleted, again: Cached rises and falls.
@@ -58,8 +62,9 @@ run2() {
   ) &
   local churn=$!
   sleep 10
-  "$bin" 4194304 250 4 4096 1000 "$secs" > "$d/leaker.log" &
-  local pid=$!
+  local pid
+  if [ "$leak" = leak ]; then "$bin" 4194304 250 4 4096 1000 "$secs" > "$d/leaker.log" & pid=$!
+  else sleep "$secs" & pid=$!; fi
   echo "timestamp,free_kb,available_kb" > "$d/free_kb.csv"
   vmstat -t -w 1 1 | head -2 > "$d/vmstat-t-w.txt"
   for i in $(seq 1 $(((secs - 10) / 2))); do
@@ -78,5 +83,6 @@ run2() {
 case "${2:-all}" in
   1) run1 ;;
   2) run2 ;;
+  3) run2 control ;;
   all) run1 & run2; wait ;;
 esac

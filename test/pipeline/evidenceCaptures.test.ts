@@ -90,3 +90,60 @@ describe('E1: bcc memleak and bpftrace byte maps on a small leak beside a bounde
     expect(r.findings.find((f) => f.culprit === 'leak_session_token')?.title).toContain('time axis assumed from --interval');
   });
 });
+
+describe('E2/E3: falling free memory as a usage signal (vmstat free+buff+cache, CSV available, meminfo MemAvailable)', () => {
+  const e2 = truth('e2.groundtruth.json');
+  const leakKbPerHour = (e2.leakBytesPerSecond / 1024) * 3600;
+  const consumed = (r: Report) => r.trends.filter((t) => t.series.startsWith('consumed (fall of'));
+
+  it.each([
+    ['vmstat-t-w.txt', 'consumed (fall of free+buff+cache)'],
+    ['free_kb.csv', 'consumed (fall of available_kb)'],
+  ])('%s alone: LEAK, the fall trended at the leak rate (within 10 %%), free memory gone in ~24 min', async (file, series) => {
+    const r = await report(`E2_free_falling/${file}`);
+    expect(r.verdict.kind).toBe('leak');
+    const [t] = consumed(r);
+    expect(t.series).toBe(series);
+    expect(t.verdict).toBe('leak');
+    within(t.slopePerHour, leakKbPerHour, 0.1);
+    // MemAvailable ~23.8 GB at ~15-16 MB/s: 23-27 min.
+    expect(t.timeToLimitSeconds).toBeGreaterThan(23 * 60);
+    expect(t.timeToLimitSeconds).toBeLessThan(27 * 60);
+    expect(r.verdict.summary).toContain(`${series} grows steadily at`);
+    expect(r.verdict.summary).toContain('reaches the limit in 24 min');
+  });
+
+  it('the folder: meminfo localises it (AnonPages at the leak rate heads); the free-memory falls are trended but add no second finding', async () => {
+    const r = await report('E2_free_falling');
+    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.summary).toContain('meminfo AnonPages grows 55.2 GiB/h');
+    expect(consumed(r).map((t) => t.verdict)).toEqual(['leak', 'leak']);
+    expect(r.findings.filter((f) => f.title.includes('consumed (fall of'))).toEqual([]);
+  });
+
+  it('meminfo without MemTotal (a grep MemFree/MemAvailable loop): MemAvailable trended as consumption', async () => {
+    const { readFileSync: read } = await import('node:fs');
+    const dir = path.join(SAMPLES, 'captures/E2_free_falling');
+    const text = read(path.join(dir, 'meminfo.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('MemFree:') || l.startsWith('MemAvailable:'))
+      .join('\n');
+    const epochs = read(path.join(dir, 'meminfo_epochs.txt'), 'utf8').trim().split('\n').map(Number);
+    const { analyzeTexts } = await import('../../src/pipeline/analyzeTexts.js');
+    const r = analyzeTexts([{ path: 'grep/meminfo.txt', text, format: 'meminfo', parserOptions: { timestamps: epochs } }]);
+    const [t] = consumed(r);
+    expect(t.series).toBe('consumed (fall of MemAvailable)');
+    within(t.slopePerHour, leakKbPerHour, 0.1);
+    expect(r.verdict.kind).toBe('leak');
+  });
+
+  it.each(['vmstat-t-w.txt', 'free_kb.csv', ''])('E3 control %s: cache churn is not consumption: no-leak, nothing above info', async (file) => {
+    const r = await report(`E3_cache_churn_control/${file}`.replace(/\/$/, ''));
+    if (file !== '') expect(consumed(r).map((t) => t.verdict)).not.toContain('leak');
+    expect(r.findings.filter((f) => f.title.includes('consumed (fall of') && f.severity !== 'info')).toEqual([]);
+    if (file !== '') {
+      expect(r.verdict.kind).toBe('no-leak');
+      expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    }
+  });
+});
