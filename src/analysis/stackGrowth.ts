@@ -239,7 +239,8 @@ function finish(
     if (final.snap === lastSnap) lastSnapOutstanding += final.v;
     entries.push({
       stack: tr.stack,
-      culprit: tr.frames.length > 0 ? firstFrameOutsideAllocator(tr.frames) : tr.stack[0] ?? null,
+      // A total the bpftrace program printed (no map, no frames) names no site.
+      culprit: tr.frames.length > 0 ? firstFrameOutsideAllocator(tr.frames) : tool === 'bpftrace' && tr.map === null ? null : (tr.stack[0] ?? null),
       firstBytes: values[0],
       lastBytes: values[values.length - 1],
       peakBytes: values.reduce((a, b) => Math.max(a, b), -Infinity),
@@ -327,6 +328,14 @@ const COUNT_MAP_HINTS = ['count', 'cnt', 'num', 'allocs', 'calls', 'objs', 'even
 /** Names that say a map holds bytes (`@live_bytes`, `@by_stack`, seed 000's `@live`). */
 const BYTE_MAP_HINTS = ['byte', 'size', 'mem', 'kb', 'alloc_sz', 'live', 'by_stack', 'outstanding', 'leak', 'held'];
 
+/** `140234567890`, `0x7f12ab340000`: a pointer, not a stack or a name. */
+function isAddressKey(key: string): boolean {
+  if (key.startsWith('0x')) return key.length > 6;
+  if (key.length < 6) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) < 48 || key.charCodeAt(i) > 57) return false;
+  return true;
+}
+
 /** The unit a map's name suggests when its program is not at hand. */
 function unitFromName(map: string): 'bytes' | 'count' {
   const m = map.toLowerCase();
@@ -361,11 +370,14 @@ export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options:
   };
   const entries = records.filter((r): r is BpftraceEntry => r.kind === 'entry' && r.key !== null && r.value !== null);
   const maps = [...new Set(entries.map((e) => e.map))];
+  // A map keyed by address (seed 000's `@live[retval] = size`) holds one allocation per key, not a
+  // site: its keys are not followed as stacks (its total, when the program prints one, is).
+  const addressKeyed = new Set(maps.filter((m) => entries.every((e) => e.map !== m || isAddressKey(e.key!))));
   let follow: string[];
   if (options.maps) follow = options.maps;
   else {
-    const bytesMaps = maps.filter((m) => unitOf(m) === 'bytes');
-    follow = bytesMaps.length > 0 ? bytesMaps : maps;
+    const bytesMaps = maps.filter((m) => unitOf(m) === 'bytes' && !addressKeyed.has(m));
+    follow = bytesMaps.length > 0 ? bytesMaps : maps.filter((m) => !addressKeyed.has(m));
   }
   const countMap = maps.find((m) => !follow.includes(m) && unitOf(m) === 'count' && (declared.get(m)?.aggregation === 'count' || m.includes('alloc') || m.includes('count') || m.includes('num')));
   const snapTimes = new Map<number, number | null>();
@@ -376,6 +388,7 @@ export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options:
     else if (r.time !== null) snapTimes.set(r.snapshot, r.time);
   }
   const entrySnaps = new Set(entries.filter((e) => follow.includes(e.map)).map((e) => e.snapshot));
+  for (const r of records) if (r.kind === 'marker' && r.bytes !== null) entrySnaps.add(r.snapshot);
   const snapOrder = [...entrySnaps].sort((a, b) => a - b);
   const timedSnaps = snapOrder.filter((s) => snapTimes.get(s) !== null && snapTimes.get(s) !== undefined);
   const untimed = new Set<number>();
@@ -397,6 +410,15 @@ export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options:
   const counts = new Map<string, number>();
   if (countMap) for (const e of entries) if (e.map === countMap) counts.set(`${e.snapshot}\u0000${e.key}`, e.value!);
   const tracks = new Map<string, Track>();
+  // Byte totals the program printed itself (seed 000: `printf("Total outstanding bytes: %d", sum(@live))`),
+  // one series per label, on the same snapshots and clock as the maps.
+  for (const r of records) {
+    if (r.kind !== 'marker' || r.bytes === null) continue;
+    const id = `printf\u0000${r.bytes.label}`;
+    let tr = tracks.get(id);
+    if (!tr) tracks.set(id, (tr = { key: r.bytes.label, map: null, frames: [], stack: [r.bytes.label], points: [] }));
+    tr.points.push({ snap: r.snapshot, t: timeOf(r.snapshot), v: r.bytes.value, count: null });
+  }
   for (const e of entries) {
     if (!follow.includes(e.map)) continue;
     const id = `${e.map}\u0000${e.key}`;
@@ -411,7 +433,8 @@ export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options:
   return finish(
     tracks.values(),
     'bpftrace',
-    (tr) => (tr.map !== null ? unitOf(tr.map) : 'count'),
+    // A printed total's label said bytes.
+    (tr) => (tr.map !== null ? unitOf(tr.map) : 'bytes'),
     (tr) => (tr.map !== null ? (declared.get(tr.map)?.measure ?? 'unknown') : 'unknown'),
     (tr) => options.space ?? guessStackSpace(tr.frames),
     snapOrder.length,
@@ -463,7 +486,7 @@ export function compareStackGrowth(before: StackGrowthResult, after: StackGrowth
 export function stackGrowthSites(result: StackGrowthResult): AllocationSite[] {
   return result.entries
     // A cumulative allocation sum is volume, not memory held: no outstanding bytes to report.
-    .filter((e) => e.unit === 'bytes' && e.measure !== 'allocated')
+    .filter((e) => e.unit === 'bytes' && e.measure !== 'allocated' && e.culprit !== null)
     .map((e) => ({
       site: e.culprit ?? e.key,
       stack: e.stack,
@@ -496,13 +519,16 @@ export function stackGrowthFindings(result: StackGrowthResult): Finding[] {
       const rate = e.growthBytesPerSecond;
       const culprit = e.culprit ?? e.key;
       const allocated = e.measure === 'allocated';
+      const printedTotal = e.culprit === null && e.tool === 'bpftrace' && e.map === null;
       const rateText = rate !== null ? ` (${formatBytes(rate)}/s${axisNote(result)})` : '';
       return {
         kind: 'stack-growth',
         severity: allocated ? 'info' : e.monotonic && e.snapshots >= 3 ? 'critical' : 'warning',
         title: allocated
           ? `Allocations from ${culprit} total ${formatBytes(e.lastBytes)}${rateText} (${e.tool} ${e.map ?? ''} sums allocation sizes and traces no frees: allocation volume, not memory held)`
-          : `Outstanding bytes from ${culprit} grow ${formatBytes(e.firstBytes)} → ${formatBytes(e.lastBytes)}${rateText} (${e.tool})`,
+          : printedTotal
+            ? `${e.key} (printed by the bpftrace program) grow ${formatBytes(e.firstBytes)} → ${formatBytes(e.lastBytes)}${rateText}`
+            : `Outstanding bytes from ${culprit} grow ${formatBytes(e.firstBytes)} → ${formatBytes(e.lastBytes)}${rateText} (${e.tool})`,
         evidence: [
           {
             source: e.source,
@@ -513,7 +539,7 @@ export function stackGrowthFindings(result: StackGrowthResult): Finding[] {
         source: e.source,
         score: rate ?? e.lastBytes - e.firstBytes,
         space: e.space,
-        culprit,
+        ...(printedTotal ? {} : { culprit }),
       } satisfies Finding;
     });
 }

@@ -56,6 +56,11 @@ export const BpftraceMarkerSchema = z.object({
   ...Common,
   /** The printf line as printed (trimmed). */
   text: z.string(),
+  /**
+   * A byte total the program printed (`--- Total outstanding bytes: 4096 ---`, seed 000's
+   * `printf(..., sum(@live))`): its label and value; null for other lines.
+   */
+  bytes: z.object({ label: z.string(), value: z.number() }).nullable(),
 });
 export type BpftraceMarker = z.infer<typeof BpftraceMarkerSchema>;
 
@@ -356,7 +361,7 @@ function createCore(options: Partial<BpftraceOptions> = {}): ParserCore<Bpftrace
       }
       if (snapshotHasEntries) nextSnapshot();
       if (stamp !== null) time = stamp;
-      emit.record({ kind: 'marker', snapshot, time, line: lineNo, text: t });
+      emit.record({ kind: 'marker', snapshot, time, line: lineNo, text: t, bytes: stamp === null ? printedByteTotal(f) : null });
       emit.count('markers');
     },
     end(emit) {
@@ -372,6 +377,24 @@ function createCore(options: Partial<BpftraceOptions> = {}): ParserCore<Bpftrace
       }
     },
   };
+}
+
+/**
+ * `--- Total outstanding bytes: 4096 ---`, `live bytes 4096`: the one number of a line whose
+ * words before it say bytes; null otherwise (several numbers, no `byte` word).
+ * @example printedByteTotal(['---', 'Total', 'outstanding', 'bytes:', '4096', '---']) // { label: 'Total outstanding bytes', value: 4096 }
+ */
+export function printedByteTotal(f: readonly string[]): { label: string; value: number } | null {
+  let at = -1;
+  for (let i = 0; i < f.length; i++) {
+    if (parseNum(f[i]) === null) continue;
+    if (at >= 0) return null;
+    at = i;
+  }
+  if (at <= 0) return null;
+  const words = f.slice(0, at).filter((w) => w.replaceAll('-', '').replaceAll('=', '').length > 0).map((w) => (w.endsWith(':') || w.endsWith('=') ? w.slice(0, -1) : w));
+  const label = words.join(' ');
+  return label.toLowerCase().includes('byte') ? { label, value: parseNum(f[at])! } : null;
 }
 
 /** `@[ustack] = sum(arg0);`: a map statement of a program, never a printed entry (those have `]: ` or `: `). */

@@ -181,7 +181,8 @@ function cleanSpec(spec: string): string {
   const slash = s.indexOf(' /');
   if (slash >= 0) s = s.slice(0, slash);
   const lines = s.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
-  return lines.join(' ').trim().replace(/^'/, '');
+  const joined = lines.join(' ').trim();
+  return joined.startsWith("'") ? joined.slice(1) : joined;
 }
 
 function intervalSeconds(spec: string): number | null {
@@ -231,7 +232,7 @@ export function parseBpftraceProgram(text: string): BpftraceProgram {
       printIntervalSeconds ??= interval;
       if (body.includes('time(') || body.includes('strftime(') || body.includes('nsecs') || body.includes('elapsed')) printsTime = true;
     }
-    for (const raw of body.split(/[;\n]/)) {
+    for (const raw of body.replaceAll('\n', ';').split(';')) {
       const stmt = raw.trim();
       if (stmt.startsWith('delete(@')) {
         const m = stmt.slice(7, stmt.indexOf('[') > 0 ? stmt.indexOf('[') : stmt.indexOf(')'));
