@@ -70,6 +70,13 @@ describe('bpftrace program semantics', () => {
     expect(r.diagnostics.total).toBe(0);
   });
 
+  it('a pasted program left open (truncated) does not swallow the output after it', () => {
+    const text = ["# bpftrace -e 'uprobe:libc:malloc { @[ustack] = sum(arg0);", 'Attaching 1 probe...', '@[', '    leak+24', ']: 2048', '', '@[', '    leak+24', ']: 4096'].join('\n');
+    const r = parseBpftrace(text);
+    expect(r.records.filter((x) => x.kind === 'entry').map((x) => (x.kind === 'entry' ? x.value : null))).toEqual([2048, 4096]);
+    expect(r.records.find((x) => x.kind === 'program')).toMatchObject({ source: 'capture', line: 1 });
+  });
+
   it('the script file and --interval given as options become program records', () => {
     const text = sample('captures/E1_bpf_memleak/malloc-sum-by-stack-notime.txt');
     const r = parseBpftrace(text, { script: script('malloc-sum-by-stack.bt'), intervalSeconds: 4 });

@@ -243,6 +243,12 @@ function createCore(options: Partial<BpftraceOptions> = {}): ParserCore<Bpftrace
   return {
     line(text, lineNo, emit) {
       const t = text.trim();
+      // A pasted program left open (a truncated paste) must not swallow the output after it: the
+      // probe banner or a printed map entry closes it.
+      if ((programDepth > 0 || programQuoted) && (t.startsWith('Attaching ') || (t.startsWith('@') && !isProgramStatement(t) && (t.includes(']: ') || t.endsWith('[') || t.includes(': '))))) {
+        programDepth = 0;
+        programQuoted = false;
+      }
       if (!open && (programDepth > 0 || programQuoted || (!t.startsWith('@') && isBpftraceProgramLine(t)) || (t.startsWith('@') && isProgramStatement(t)))) {
         programLine ??= lineNo;
         if (program.length + t.length < MAX_PROGRAM_CHARS) program += `${t}\n`;
