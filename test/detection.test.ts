@@ -92,10 +92,17 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['TB_untimed_epoch_log/slabinfo.txt.gz', 'slabinfo'],
   // The loop's own clock, one `date +%s.%N` per sample: no format claims it (the pipeline reads it as a time reference).
   ['TB_untimed_epoch_log/loop-epochs.log', null],
+  ['E1_bpf_memleak/malloc-live-bytes.txt', 'bpftrace'],
+  ['E1_bpf_memleak/malloc-sum-by-stack.txt', 'bpftrace'],
+  ['E1_bpf_memleak/malloc-sum-by-stack-notime.txt', 'bpftrace'],
+  ['E2_free_falling/free_kb.csv', 'csv'],
+  ['E2_free_falling/vmstat-t-w.txt', 'vmstat'],
+  ['E3_cache_churn_control/free_kb.csv', 'csv'],
+  ['E3_cache_churn_control/vmstat-t-w.txt', 'vmstat'],
 ];
 
 /** Documentation and capture scripts are listed by the CLI but never sniffed (see listArtefactFiles). */
-const NOT_CAPTURES = ['.md', '.sh'];
+const NOT_CAPTURES = ['.md', '.sh', '.c', '.py', '.bt'];
 
 function expectedFor(file: string): string | null | undefined {
   for (const [suffix, format] of EXPECTED) if (file.endsWith(suffix) || ((suffix.startsWith('public/') || suffix.startsWith('composed/')) && file.includes(suffix))) return format;

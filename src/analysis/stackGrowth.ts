@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { olsSlope } from './trend/ols.js';
 import type { AllocationSite, Finding, StackFrame } from '../core/models.js';
 import { formatBytes } from '../core/format.js';
-import type { BpftraceEntry, BpftraceRecord } from '../parsers/bpftrace/index.js';
+import type { BpftraceEntry, BpftraceMapSemantics, BpftraceProgramRecord, BpftraceRecord } from '../parsers/bpftrace/index.js';
 import type { MemleakReport } from '../parsers/bcc-memleak/index.js';
 import { firstFrameOutsideAllocator } from './allocatorFrames.js';
 
@@ -27,7 +27,7 @@ export const StackGrowthEntrySchema = z.object({
   /** Outstanding allocations at the first and last snapshot, when the tool prints them. */
   firstCount: z.number().nullable(),
   lastCount: z.number().nullable(),
-  /** Least-squares slope over the timed snapshots; null without a time axis. */
+  /** Least-squares slope over the timed snapshots (a bounded stack: over its final level only); null without a time axis. */
   growthBytesPerSecond: z.number().nullable(),
   /** Snapshots where this stack had a value (used for the rate). */
   snapshots: z.number().int().nonnegative(),
@@ -43,6 +43,13 @@ export const StackGrowthEntrySchema = z.object({
   map: z.string().nullable(),
   /** What the values count: bytes, or a count map when no byte map exists. */
   unit: z.enum(['bytes', 'count']),
+  /**
+   * What the bytes are: `outstanding` (allocations not yet freed: memleak, a bpftrace map a free
+   * probe takes back from), `allocated` (a cumulative sum of allocation sizes with no free audit,
+   * seed 000's `@[ustack] = sum(size)`: allocation volume, which grows for any allocating code),
+   * or `unknown` (a bpftrace map without its program; read as outstanding, as its name suggests).
+   */
+  measure: z.enum(['outstanding', 'allocated', 'unknown']),
   space: z.enum(['kernel', 'user', 'unknown']),
   /** Value at the very last snapshot, including an untimed exit dump (bpftrace). */
   finalBytes: z.number(),
@@ -60,6 +67,12 @@ export const StackGrowthResultSchema = z.object({
   untimedSnapshots: z.number().int().nonnegative(),
   /** The time axis came from options.intervalSeconds. */
   timeAssumed: z.boolean(),
+  /**
+   * Where the snapshots' times come from: printed by the capture (memleak's `[HH:MM:SS]`, bpftrace
+   * time()/epoch lines), the program's own `interval:` print probe, the declared `--interval`, or
+   * nowhere (no rates).
+   */
+  timeAxis: z.enum(['printed', 'script-interval', 'declared-interval', 'none']),
   insufficientData: z.boolean(),
   /** No stack has any outstanding bytes in the last snapshot (what a fixed build shows). */
   noOutstanding: z.boolean(),
@@ -71,7 +84,7 @@ export const StackGrowthOptionsSchema = z.object({
   source: z.string().optional(),
   /** Seconds between snapshots, used only when the output carries no time at all. */
   intervalSeconds: z.number().positive().optional(),
-  /** bpftrace: the maps to follow (default: maps whose name says bytes/size/mem, else all keyed maps). */
+  /** bpftrace: the maps to follow (default: the program's byte maps, else maps whose name says bytes, else all keyed maps). */
   maps: z.array(z.string()).optional(),
   /** Overrides the kernel/user guess. */
   space: z.enum(['kernel', 'user', 'unknown']).optional(),
@@ -140,7 +153,41 @@ export function reachedLevelEarly(values: readonly number[]): boolean {
   return flatReports >= PLATEAU_MIN_REPORTS && flatReports >= since;
 }
 
-function verdictOf(values: readonly number[]): { verdict: StackGrowthVerdict; monotonic: boolean } {
+/** Share of its early slope a stack may keep rising at in its second half and still be bounded. */
+const LATE_SLOPE_SHARE = 0.1;
+
+/** Least-squares slope of values over their report index. */
+function indexSlope(values: readonly number[]): number {
+  return slope(values.map((_, i) => i), values) ?? 0;
+}
+
+/**
+ * Where the stack's final level starts (index into values), when it has one: reached early and
+ * held (reachedLevelEarly), or a second half that rises at most LATE_SLOPE_SHARE of the first
+ * half's slope (a cache whose entries vary in size never sits within 2 % of one value).
+ * @example
+ * finalLevelStart([37, 60, 60, 59, 60, 60, 60, 60]) // 1
+ * finalLevelStart([3, 7, 12, 18, 22, 27])            // null: still growing
+ */
+export function finalLevelStart(values: readonly number[]): number | null {
+  const n = values.length;
+  if (n < 2 * PLATEAU_MIN_REPORTS) return reachedLevelEarly(values) ? levelIndex(values) : null;
+  if (reachedLevelEarly(values)) return levelIndex(values);
+  const half = Math.floor(n / 2);
+  const early = indexSlope(values.slice(0, half + 1));
+  const late = indexSlope(values.slice(half));
+  return early > 0 && late <= LATE_SLOPE_SHARE * early ? half : null;
+}
+
+function levelIndex(values: readonly number[]): number {
+  const last = values[values.length - 1];
+  const tolerance = 0.02 * Math.abs(last);
+  let since = values.length - 1;
+  while (since > 0 && Math.abs(values[since - 1] - last) <= tolerance) since--;
+  return since;
+}
+
+function verdictOf(values: readonly number[]): { verdict: StackGrowthVerdict; monotonic: boolean; levelStart: number | null } {
   let monotonic = true;
   let ups = 0;
   let downs = 0;
@@ -150,27 +197,29 @@ function verdictOf(values: readonly number[]): { verdict: StackGrowthVerdict; mo
       downs++;
     } else if (values[i] > values[i - 1]) ups++;
   }
-  if (values.length < 2) return { verdict: 'insufficient-data', monotonic };
+  if (values.length < 2) return { verdict: 'insufficient-data', monotonic, levelStart: null };
   const first = values[0];
   const last = values[values.length - 1];
   const peak = values.reduce((a, b) => Math.max(a, b), -Infinity);
-  if (last === 0 && peak > 0) return { verdict: 'freed', monotonic };
+  if (last === 0 && peak > 0) return { verdict: 'freed', monotonic, levelStart: null };
   if (last > first && ups >= downs && last - first > 0.1 * Math.max(first, 1)) {
-    return { verdict: reachedLevelEarly(values) ? 'bounded' : 'growing', monotonic };
+    const levelStart = finalLevelStart(values);
+    return { verdict: levelStart !== null ? 'bounded' : 'growing', monotonic, levelStart };
   }
-  if (last < first && first - last > 0.1 * first) return { verdict: 'shrinking', monotonic };
-  return { verdict: 'bounded', monotonic };
+  if (last < first && first - last > 0.1 * first) return { verdict: 'shrinking', monotonic, levelStart: null };
+  return { verdict: 'bounded', monotonic, levelStart: null };
 }
 
 function finish(
   tracks: Iterable<Track>,
   tool: StackGrowthEntry['tool'],
   unitOf: (t: Track) => StackGrowthEntry['unit'],
+  measureOf: (t: Track) => StackGrowthEntry['measure'],
   spaceOf: (t: Track) => StackGrowthEntry['space'],
   snapshots: number,
   lastSnap: number,
   untimed: Set<number>,
-  timeAssumed: boolean,
+  timeAxis: StackGrowthResult['timeAxis'],
   source: string,
 ): StackGrowthResult {
   const entries: StackGrowthEntry[] = [];
@@ -181,14 +230,17 @@ function finish(
     const used = all.filter((p) => !untimed.has(p.snap));
     const pts = used.length > 0 ? used : all;
     const values = pts.map((p) => p.v);
-    const timed = pts.filter((p) => p.t !== null) as { t: number; v: number }[];
+    const { verdict, monotonic, levelStart } = verdictOf(values);
+    // A stack that rose to a level and stayed: its rate is the level's (about 0), not the fill's.
+    const regime = levelStart !== null ? pts.slice(levelStart) : pts;
+    const timed = regime.filter((p) => p.t !== null) as { t: number; v: number }[];
     const rate = timed.length >= 2 ? slope(timed.map((p) => p.t), timed.map((p) => p.v)) : null;
-    const { verdict, monotonic } = verdictOf(values);
     const final = all[all.length - 1];
     if (final.snap === lastSnap) lastSnapOutstanding += final.v;
     entries.push({
       stack: tr.stack,
-      culprit: tr.frames.length > 0 ? firstFrameOutsideAllocator(tr.frames) : tr.stack[0] ?? null,
+      // A total the bpftrace program printed (no map, no frames) names no site.
+      culprit: tr.frames.length > 0 ? firstFrameOutsideAllocator(tr.frames) : tool === 'bpftrace' && tr.map === null ? null : (tr.stack[0] ?? null),
       firstBytes: values[0],
       lastBytes: values[values.length - 1],
       peakBytes: values.reduce((a, b) => Math.max(a, b), -Infinity),
@@ -203,6 +255,7 @@ function finish(
       key: tr.key,
       map: tr.map,
       unit: unitOf(tr),
+      measure: measureOf(tr),
       space: spaceOf(tr),
       finalBytes: final.v,
       points: all.map((p) => ({ t: p.t, v: p.v })),
@@ -215,7 +268,8 @@ function finish(
     entries,
     snapshots,
     untimedSnapshots: untimed.size,
-    timeAssumed,
+    timeAssumed: timeAxis === 'declared-interval',
+    timeAxis,
     insufficientData: snapshots < 2,
     noOutstanding: lastSnapOutstanding === 0,
     source,
@@ -265,58 +319,106 @@ export function memleakStackGrowth(reports: readonly MemleakReport[], options: S
     }
   });
   const space = options.space ?? (mode === 'kernel' ? 'kernel' : mode === 'user' ? 'user' : undefined);
-  return finish(tracks.values(), 'bcc-memleak', () => 'bytes', (tr) => space ?? guessStackSpace(tr.frames), reports.length, reports.length - 1, new Set(), timeAssumed, source);
+  const timeAxis = anyTime ? 'printed' : timeAssumed ? 'declared-interval' : 'none';
+  return finish(tracks.values(), 'bcc-memleak', () => 'bytes', () => 'outstanding', (tr) => space ?? guessStackSpace(tr.frames), reports.length, reports.length - 1, new Set(), timeAxis, source);
 }
 
-const BYTE_MAP_HINTS = ['byte', 'size', 'mem', 'kb', 'alloc_sz'];
-function isByteMap(map: string): boolean {
+/** Names that say a map counts things (`@live_allocs`, `@count`), checked before the byte names. */
+const COUNT_MAP_HINTS = ['count', 'cnt', 'num', 'allocs', 'calls', 'objs', 'events', 'pages', 'nr_'];
+/** Names that say a map holds bytes (`@live_bytes`, `@by_stack`, seed 000's `@live`). */
+const BYTE_MAP_HINTS = ['byte', 'size', 'mem', 'kb', 'alloc_sz', 'live', 'by_stack', 'outstanding', 'leak', 'held'];
+
+/** `140234567890`, `0x7f12ab340000`: a pointer, not a stack or a name. */
+function isAddressKey(key: string): boolean {
+  if (key.startsWith('0x')) return key.length > 6;
+  if (key.length < 6) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) < 48 || key.charCodeAt(i) > 57) return false;
+  return true;
+}
+
+/** The unit a map's name suggests when its program is not at hand. */
+function unitFromName(map: string): 'bytes' | 'count' {
   const m = map.toLowerCase();
-  return BYTE_MAP_HINTS.some((h) => m.includes(h));
+  if (COUNT_MAP_HINTS.some((h) => m.includes(h))) return 'count';
+  return BYTE_MAP_HINTS.some((h) => m.includes(h)) ? 'bytes' : 'count';
 }
 
 /**
- * Stack (key) growth across bpftrace prints. Follows the byte maps (`@live_bytes`, `@bytes[...]`)
- * or options.maps; a count map with the same keys (`@live_allocs`) gives the counts. Snapshots
- * without a time (the exit dump after the last interval print) are left out of the rates when
- * other snapshots are timed; their values show in `finalBytes`.
+ * Stack (key) growth across bpftrace prints. What each map holds comes from the program when the
+ * capture carries it or its `.bt` file was given (a summed size argument is bytes; a sum no free
+ * probe takes back from is cumulative allocation volume), else from the map's name
+ * (`@live_bytes`, `@bytes`, `@by_stack`, `@live`); options.maps overrides. A count map with the
+ * same keys (`@live_allocs`) gives the counts. Times come from the printed time()/epoch lines,
+ * else the declared `--interval`, else the program's `interval:` print probe; snapshots without
+ * a time on a printed axis (the exit dump after the last print) are left out of the rates, and so
+ * is the exit dump on an interval axis when the program shows one (a map END does not clear);
+ * their values show in `finalBytes`.
  * @example
  * const g = bpftraceStackGrowth(parseBpftrace(text).records, { source: 'bpftrace.txt' });
  * g.entries.find((e) => e.culprit === 'parse_config_entry')?.growthBytesPerSecond // 8192
  */
 export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options: StackGrowthOptions = {}): StackGrowthResult {
   const source = options.source ?? '';
+  const programs = records.filter((r): r is BpftraceProgramRecord => r.kind === 'program');
+  const scripts = programs.filter((p) => p.source !== 'option');
+  // The program pasted into the capture first, then the script file given beside it.
+  const declared = new Map<string, BpftraceMapSemantics>();
+  for (const p of scripts) for (const m of p.maps) if (!declared.has(m.map)) declared.set(m.map, m);
+  const unitOf = (map: string): 'bytes' | 'count' => {
+    const d = declared.get(map);
+    return d && d.unit !== 'unknown' ? d.unit : unitFromName(map);
+  };
   const entries = records.filter((r): r is BpftraceEntry => r.kind === 'entry' && r.key !== null && r.value !== null);
   const maps = [...new Set(entries.map((e) => e.map))];
+  // A map keyed by address (seed 000's `@live[retval] = size`) holds one allocation per key, not a
+  // site: its keys are not followed as stacks (its total, when the program prints one, is).
+  const addressKeyed = new Set(maps.filter((m) => entries.every((e) => e.map !== m || isAddressKey(e.key!))));
   let follow: string[];
   if (options.maps) follow = options.maps;
   else {
-    const bytesMaps = maps.filter(isByteMap);
-    follow = bytesMaps.length > 0 ? bytesMaps : maps;
+    const bytesMaps = maps.filter((m) => unitOf(m) === 'bytes' && !addressKeyed.has(m));
+    follow = bytesMaps.length > 0 ? bytesMaps : maps.filter((m) => !addressKeyed.has(m));
   }
-  const countMap = maps.find((m) => !follow.includes(m) && (m.includes('alloc') || m.includes('count') || m.includes('num')));
+  const countMap = maps.find((m) => !follow.includes(m) && unitOf(m) === 'count' && (declared.get(m)?.aggregation === 'count' || m.includes('alloc') || m.includes('count') || m.includes('num')));
   const snapTimes = new Map<number, number | null>();
-  let snapshots = 0;
   for (const r of records) {
-    snapshots = Math.max(snapshots, r.snapshot + 1);
+    if (r.kind === 'program') continue;
     if (r.kind === 'entry' && r.time !== null) snapTimes.set(r.snapshot, r.time);
     else if (!snapTimes.has(r.snapshot)) snapTimes.set(r.snapshot, r.time);
     else if (r.time !== null) snapTimes.set(r.snapshot, r.time);
   }
   const entrySnaps = new Set(entries.filter((e) => follow.includes(e.map)).map((e) => e.snapshot));
-  const timedSnaps = [...entrySnaps].filter((s) => snapTimes.get(s) !== null && snapTimes.get(s) !== undefined);
-  const untimed = new Set<number>();
-  if (timedSnaps.length >= 2) for (const s of entrySnaps) if (!timedSnaps.includes(s)) untimed.add(s);
-  const timeAssumed = timedSnaps.length === 0 && options.intervalSeconds !== undefined;
+  for (const r of records) if (r.kind === 'marker' && r.bytes !== null) entrySnaps.add(r.snapshot);
   const snapOrder = [...entrySnaps].sort((a, b) => a - b);
+  const timedSnaps = snapOrder.filter((s) => snapTimes.get(s) !== null && snapTimes.get(s) !== undefined);
+  const untimed = new Set<number>();
+  const declaredInterval = options.intervalSeconds ?? programs.find((p) => p.source === 'option')?.printIntervalSeconds ?? null;
+  const scriptInterval = scripts.find((p) => p.printIntervalSeconds !== null)?.printIntervalSeconds ?? null;
+  const timeAxis: StackGrowthResult['timeAxis'] =
+    timedSnaps.length >= 2 ? 'printed' : declaredInterval !== null ? 'declared-interval' : scriptInterval !== null ? 'script-interval' : 'none';
+  const interval = timeAxis === 'declared-interval' ? declaredInterval : timeAxis === 'script-interval' ? scriptInterval : null;
+  if (timeAxis === 'printed') for (const s of snapOrder) if (!timedSnaps.includes(s)) untimed.add(s);
+  // bpftrace dumps every map END leaves at exit, after the last interval print: an extra, untimed
+  // snapshot, taken up to one interval after the last print.
+  const exitDump = interval !== null && scripts.length > 0 && snapOrder.length >= 3 && follow.some((m) => !scripts.some((p) => p.clearedAtEnd.includes(m)));
+  if (exitDump) untimed.add(snapOrder[snapOrder.length - 1]);
   const timeOf = (snap: number): number | null => {
-    const t = snapTimes.get(snap) ?? null;
-    if (t !== null) return t;
-    if (timeAssumed) return snapOrder.indexOf(snap) * options.intervalSeconds!;
+    if (timeAxis === 'printed') return snapTimes.get(snap) ?? null;
+    if (interval !== null && !untimed.has(snap)) return (snapOrder.indexOf(snap) + 1) * interval;
     return null;
   };
   const counts = new Map<string, number>();
   if (countMap) for (const e of entries) if (e.map === countMap) counts.set(`${e.snapshot}\u0000${e.key}`, e.value!);
   const tracks = new Map<string, Track>();
+  // Byte totals the program printed itself (seed 000: `printf("Total outstanding bytes: %d", sum(@live))`),
+  // one series per label, on the same snapshots and clock as the maps.
+  for (const r of records) {
+    if (r.kind !== 'marker' || r.bytes === null) continue;
+    const id = `printf\u0000${r.bytes.label}`;
+    let tr = tracks.get(id);
+    if (!tr) tracks.set(id, (tr = { key: r.bytes.label, map: null, frames: [], stack: [r.bytes.label], points: [] }));
+    tr.points.push({ snap: r.snapshot, t: timeOf(r.snapshot), v: r.bytes.value, count: null });
+  }
   for (const e of entries) {
     if (!follow.includes(e.map)) continue;
     const id = `${e.map}\u0000${e.key}`;
@@ -331,12 +433,14 @@ export function bpftraceStackGrowth(records: readonly BpftraceRecord[], options:
   return finish(
     tracks.values(),
     'bpftrace',
-    (tr) => (tr.map !== null && isByteMap(tr.map) ? 'bytes' : 'count'),
+    // A printed total's label said bytes.
+    (tr) => (tr.map !== null ? unitOf(tr.map) : 'bytes'),
+    (tr) => (tr.map !== null ? (declared.get(tr.map)?.measure ?? 'unknown') : 'unknown'),
     (tr) => options.space ?? guessStackSpace(tr.frames),
     snapOrder.length,
     snapOrder.length > 0 ? snapOrder[snapOrder.length - 1] : -1,
     untimed,
-    timeAssumed,
+    timeAxis,
     source,
   );
 }
@@ -381,7 +485,8 @@ export function compareStackGrowth(before: StackGrowthResult, after: StackGrowth
  */
 export function stackGrowthSites(result: StackGrowthResult): AllocationSite[] {
   return result.entries
-    .filter((e) => e.unit === 'bytes')
+    // A cumulative allocation sum is volume, not memory held: no outstanding bytes to report.
+    .filter((e) => e.unit === 'bytes' && e.measure !== 'allocated' && e.culprit !== null)
     .map((e) => ({
       site: e.culprit ?? e.key,
       stack: e.stack,
@@ -393,9 +498,17 @@ export function stackGrowthSites(result: StackGrowthResult): AllocationSite[] {
     }));
 }
 
+/** How a result's time axis reads after a rate, when it is not printed by the capture. */
+function axisNote(result: StackGrowthResult): string {
+  if (result.timeAxis === 'script-interval') return ", time from the program's interval print probe";
+  if (result.timeAxis === 'declared-interval') return ', time axis assumed from --interval';
+  return '';
+}
+
 /**
  * Findings (kind `stack-growth`) for growing byte stacks: critical when growing monotonically
- * over 3+ snapshots, else warning.
+ * over 3+ snapshots, else warning. A stack of a cumulative allocation sum (frees not traced) is
+ * reported as allocation volume, graded info: it names where allocations go, not what leaks.
  * @example
  * const findings = stackGrowthFindings(memleakStackGrowth(reports, { source: 'memleak.txt' }));
  */
@@ -405,21 +518,28 @@ export function stackGrowthFindings(result: StackGrowthResult): Finding[] {
     .map((e) => {
       const rate = e.growthBytesPerSecond;
       const culprit = e.culprit ?? e.key;
+      const allocated = e.measure === 'allocated';
+      const printedTotal = e.culprit === null && e.tool === 'bpftrace' && e.map === null;
+      const rateText = rate !== null ? ` (${formatBytes(rate)}/s${axisNote(result)})` : '';
       return {
         kind: 'stack-growth',
-        severity: e.monotonic && e.snapshots >= 3 ? 'critical' : 'warning',
-        title: `Outstanding bytes from ${culprit} grow ${formatBytes(e.firstBytes)} → ${formatBytes(e.lastBytes)}${rate !== null ? ` (${formatBytes(rate)}/s)` : ''} (${e.tool})`,
+        severity: allocated ? 'info' : e.monotonic && e.snapshots >= 3 ? 'critical' : 'warning',
+        title: allocated
+          ? `Allocations from ${culprit} total ${formatBytes(e.lastBytes)}${rateText} (${e.tool} ${e.map ?? ''} sums allocation sizes and traces no frees: allocation volume, not memory held)`
+          : printedTotal
+            ? `${e.key} (printed by the bpftrace program) grow ${formatBytes(e.firstBytes)} → ${formatBytes(e.lastBytes)}${rateText}`
+            : `Outstanding bytes from ${culprit} grow ${formatBytes(e.firstBytes)} → ${formatBytes(e.lastBytes)}${rateText} (${e.tool})`,
         evidence: [
           {
             source: e.source,
-            detail: `${e.tool}${e.map ? ` ${e.map}` : ''}: stack ${e.stack.slice(0, 4).join(' <- ')} holds ${e.points.map((p) => p.v).join(' → ')} bytes over ${e.snapshots} snapshots`,
+            detail: `${e.tool}${e.map ? ` ${e.map}` : ''}: stack ${e.stack.slice(0, 4).join(' <- ')} ${allocated ? 'allocated' : 'holds'} ${e.points.map((p) => p.v).join(' → ')} bytes over ${e.snapshots} snapshots`,
             values: { firstBytes: e.firstBytes, lastBytes: e.lastBytes, growthBytesPerSecond: rate, snapshots: e.snapshots, lastCount: e.lastCount },
           },
         ],
         source: e.source,
         score: rate ?? e.lastBytes - e.firstBytes,
         space: e.space,
-        culprit,
+        ...(printedTotal ? {} : { culprit }),
       } satisfies Finding;
     });
 }

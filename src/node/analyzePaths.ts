@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { isInputError } from '../core/errors.js';
 import { analyze } from '../pipeline/analyze.js';
 import type { ParsedArtefact } from '../pipeline/context.js';
@@ -157,7 +157,33 @@ export async function prepareParse(task: ParseTask, options: AnalyzePathsOptions
   const { format, detection } = declared
     ? { format: declared, detection: { method: 'forced' as const, confidence: 1, reason: 'declared by the capture manifest' } }
     : chooseFormat(head, { path: task.path, format: options.format });
+  if (format === 'bpftrace') {
+    const script = await bpftraceScriptBeside(task.path);
+    if (script !== null) parserOptions.script = script;
+  }
   return { format, detection, module: formatModule(format), parserOptions };
+}
+
+/** Longest `.bt` program read beside a capture (a script is a few KiB). */
+const MAX_SCRIPT_BYTES = 256 * 1024;
+
+/**
+ * The bpftrace program a capture came from: `NAME.bt` beside `NAME.txt` (`bpftrace NAME.bt >
+ * NAME.txt`), else the only `.bt` file of the folder. It says what each map sums and how often
+ * it prints; without it the map names are all there is.
+ */
+async function bpftraceScriptBeside(file: string): Promise<string | null> {
+  const dir = path.dirname(file);
+  let stem = path.basename(file);
+  for (const ext of ['.gz', '.txt', '.out', '.log']) if (stem.endsWith(ext)) stem = stem.slice(0, -ext.length);
+  const read = async (p: string): Promise<string | null> => {
+    const text = await readFile(p, 'utf8').catch(() => null);
+    return text !== null && text.length <= MAX_SCRIPT_BYTES ? text : null;
+  };
+  const same = await read(path.join(dir, `${stem}.bt`));
+  if (same !== null) return same;
+  const scripts = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.bt'));
+  return scripts.length === 1 ? read(path.join(dir, scripts[0])) : null;
 }
 
 /** Detects and parses one file (the unit of work of the serial loop and of each worker). */

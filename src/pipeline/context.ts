@@ -73,6 +73,11 @@ export interface UsageSeries {
   limit?: number;
   /** false when another analysis reports this series' growth (meminfo attribution). */
   emitFinding?: boolean;
+  /**
+   * A stand-in measure (what falling free memory consumed): its finding is left out when the same
+   * capture folder has a direct series of the same role (meminfo Used), which measures the same memory.
+   */
+  standIn?: boolean;
 }
 
 export interface AnalysisContext {
@@ -128,11 +133,11 @@ export function pushSeries(ctx: AnalysisContext, source: string, s: TimeSeries):
 }
 
 /** Registers a usage series for charts and the trend engine. */
-export function addUsage(ctx: AnalysisContext, source: string, s: TimeSeries, role: UsageRole, limit?: number, emitFinding = true): void {
+export function addUsage(ctx: AnalysisContext, source: string, s: TimeSeries, role: UsageRole, limit?: number, emitFinding = true, standIn = false): void {
   // A single snapshot has no trend: it stays in the artefact's records, not in the charts.
   if (s.t.length < 3) return;
   pushSeries(ctx, source, s);
-  ctx.usageSeries.push({ series: { ...s, source }, role, ...(limit !== undefined ? { limit } : {}), emitFinding });
+  ctx.usageSeries.push({ series: { ...s, source }, role, ...(limit !== undefined ? { limit } : {}), emitFinding, ...(standIn ? { standIn } : {}) });
 }
 
 /** The limit in a series' unit: --limit when given, else a fallback (MemTotal) in the same unit. */

@@ -8,7 +8,7 @@ import { formatModule } from './formats/index.js';
 import { classifyMemoryGrowth, type MemoryGrowthClassification } from '../analysis/classifyMemoryGrowth.js';
 import { checkKernelIndices } from '../analysis/fragmentation.js';
 import { gradeCulprit } from '../analysis/alerts.js';
-import { bytesPerUnit } from '../core/format.js';
+import { bytesPerUnit, formatBytes } from '../core/format.js';
 import { capAssumedTimeAxes } from './timeAxis.js';
 
 /**
@@ -220,9 +220,10 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
 
   const analysedTrends = ctx.sections.trends.filter((t) => t.verdict !== 'insufficient-data').length;
   // Tools that could have seen a leak and did not: a stack judged over several reports, a trace,
-  // a sanitizer report. One memleak report alone shows outstanding memory, not growth.
+  // a sanitizer report. One memleak report alone shows outstanding memory, not growth; a bpftrace
+  // sum of allocation sizes with no free audit shows volume, which cannot rule a leak out.
   const culpritToolsRan =
-    ctx.sections.stackGrowth.filter((s) => s.verdict !== 'insufficient-data').length +
+    ctx.sections.stackGrowth.filter((s) => s.verdict !== 'insufficient-data' && s.measure !== 'allocated').length +
     ctx.sections.leakSites.length +
     ctx.traces.length +
     ctx.sections.kmemleakClusters.length;
@@ -267,13 +268,25 @@ export function diagnose(ctx: AnalysisContext, artefacts: readonly ParsedArtefac
   return {
     kind,
     severity,
-    summary: summarise(kind, leaks, culprits, confirmedBeforeGrading, fragClass, fragFindings, oomFrag.length, space, timeToLimitSeconds, analysedTrends, classifications, ctx.sections.oomEvents),
+    summary: summarise(kind, leaks, culprits, confirmedBeforeGrading, fragClass, fragFindings, oomFrag.length, space, timeToLimitSeconds, analysedTrends, classifications, ctx.sections.oomEvents, allocationVolume(ctx)),
     confidence: Math.round(confidence * 100) / 100,
     timeToLimitSeconds,
     space,
     evidence,
     ...(classifications.length > 0 ? { suggestedCaptures: [...new Set(classifications.flatMap((c) => c.suggestedCaptures))] } : {}),
   };
+}
+
+/**
+ * What a capture of allocation sums (bpftrace `sum(size)`, no free audit) says: where the
+ * allocations go, which is not what stays allocated. Null when no such stack grows.
+ */
+function allocationVolume(ctx: AnalysisContext): string | null {
+  const growing = ctx.sections.stackGrowth.filter((s) => s.measure === 'allocated' && s.verdict === 'growing' && s.unit === 'bytes');
+  if (growing.length === 0) return null;
+  const top = [...growing].sort((a, b) => (b.growthBytesPerSecond ?? 0) - (a.growthBytesPerSecond ?? 0)).slice(0, 3);
+  const list = top.map((s) => `${s.culprit ?? s.key}${s.growthBytesPerSecond !== null ? ` ${formatBytes(s.growthBytesPerSecond)}/s` : ''}`).join(', ');
+  return `bpftrace sums allocation sizes by stack and traces no frees: allocation volume (${list}), not memory held, so it neither shows nor rules out a leak. Subtract on free (a live-bytes map) or run memleak -p PID on the same process.`;
 }
 
 function summarise(
@@ -289,6 +302,7 @@ function summarise(
   analysedTrends: number,
   classifications: readonly MemoryGrowthClassification[],
   oomEvents: AnalysisContext['sections']['oomEvents'] = [],
+  volume: string | null = null,
 ): string {
   const where = space === 'both' ? 'kernel and user space' : space === 'kernel' ? 'kernel space' : space === 'user' ? 'user space' : 'an unlocalised place';
   // The headline is the most severe leak; a named culprit only when it is as severe as that.
@@ -314,6 +328,7 @@ function summarise(
     default: {
       const victims = [...new Set(oomEvents.map((e) => e.victimComm).filter((c): c is string => !!c))].slice(0, 4);
       const oom = oomEvents.length > 0 ? `${oomEvents.length} OOM kill${oomEvents.length > 1 ? 's' : ''}${victims.length ? ` (${victims.join(', ')})` : ''}, but ` : '';
+      if (volume !== null) return `Inconclusive: ${oom}${volume}`;
       return `Inconclusive: ${oom}the captures hold no usage series, trace or leak report long enough to tell a leak from load. Capture meminfo or slabinfo every few seconds over several stress cycles.`;
     }
   }

@@ -167,3 +167,33 @@ describe('stackGrowth', () => {
     expect(bpftraceStackGrowth([])).toMatchObject({ entries: [], insufficientData: true });
   });
 });
+
+describe("bpftrace: seed 000's @live audit (a map keyed by pointer, its total printed by printf)", () => {
+  // The output shape of seed 000's script: `printf("--- Total outstanding bytes: %d ---\n", sum(@live)); print(@live, 5);` every 20 s.
+  const text = [
+    'Attaching 4 probes...',
+    '--- Total outstanding bytes: 1048576 ---',
+    '@live[140234567890]: 65536',
+    '@live[140234567891]: 65536',
+    '--- Total outstanding bytes: 1310720 ---',
+    '@live[140234567890]: 65536',
+    '@live[140234567892]: 65536',
+    '--- Total outstanding bytes: 1572864 ---',
+    '@live[140234567890]: 65536',
+    '@live[140234567893]: 65536',
+    '--- Total outstanding bytes: 1835008 ---',
+    '@live[140234567890]: 65536',
+    '@live[140234567894]: 65536',
+  ].join('\n');
+
+  it('follows the printed byte total (the unit from its header), not one track per pointer; --interval gives the rate', async () => {
+    const { parseBpftrace } = await import('../../src/parsers/bpftrace/index.js');
+    const g = bpftraceStackGrowth(parseBpftrace(text, { intervalSeconds: 20 }).records, { source: 'live.txt' });
+    expect(g.timeAxis).toBe('declared-interval');
+    expect(g.entries.map((e) => [e.key, e.verdict, e.unit, e.growthBytesPerSecond])).toEqual([['Total outstanding bytes', 'growing', 'bytes', 13107.2]]);
+    const [f] = stackGrowthFindings(g);
+    expect(f.title).toBe('Total outstanding bytes (printed by the bpftrace program) grow 1.00 MiB → 1.75 MiB (12.8 KiB/s, time axis assumed from --interval)');
+    expect(f.culprit).toBeUndefined();
+    expect(stackGrowthSites(g)).toEqual([]);
+  });
+});

@@ -20,7 +20,7 @@ function summary(records: readonly BpftraceRecord[]) {
     records: records.length,
     entries: e.length,
     markers: records.filter((r) => r.kind === 'marker').map((r) => (r.kind === 'marker' ? r.text : '')),
-    snapshots: [...new Set(records.map((r) => r.snapshot))].length,
+    snapshots: [...new Set(records.flatMap((r) => (r.kind === 'program' ? [] : [r.snapshot])))].length,
     maps: [...new Set(e.map((x) => x.map))],
     values: e.slice(0, 12).map((x) => [x.snapshot, x.map, x.stack ? `${x.stack[0].symbol}… (${x.stack.length} frames)` : x.key, x.value]),
     first: e[0],

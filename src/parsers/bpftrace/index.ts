@@ -4,6 +4,9 @@ import { StackFrameSchema, type StackFrame } from '../../core/models.js';
 import { frontEnds, type Emit, type ParserCore, type ParserDefinition } from '../../core/parser.js';
 import { fields, parseNum } from '../../core/text.js';
 import { isHexAddress, splitSymbolOffset } from '../kmemleak/frames.js';
+import { BpftraceProgramSchema, isBpftraceProgramLine, parseBpftraceProgram } from './script.js';
+
+export { parseBpftraceProgram, isBpftraceProgramLine, type BpftraceProgram, type BpftraceMapSemantics, type BpftraceMapUnit, type BpftraceMapMeasure } from './script.js';
 
 /**
  * bpftrace map printouts: `@name[key]: value`, scalars `@name: value`, multi-line kstack/ustack
@@ -53,13 +56,37 @@ export const BpftraceMarkerSchema = z.object({
   ...Common,
   /** The printf line as printed (trimmed). */
   text: z.string(),
+  /**
+   * A byte total the program printed (`--- Total outstanding bytes: 4096 ---`, seed 000's
+   * `printf(..., sum(@live))`): its label and value; null for other lines.
+   */
+  bytes: z.object({ label: z.string(), value: z.number() }).nullable(),
 });
 export type BpftraceMarker = z.infer<typeof BpftraceMarkerSchema>;
 
-export const BpftraceRecordSchema = z.discriminatedUnion('kind', [BpftraceEntrySchema, BpftraceMarkerSchema]);
+/**
+ * What the capture says about its own maps and clock: the program pasted into it (`capture`), the
+ * `.bt` script given beside it (`script-file`), or the print interval the user declared
+ * (`option`, `--interval`; no maps). One record per source, emitted at the end of the input.
+ */
+export const BpftraceProgramRecordSchema = z.object({
+  kind: z.literal('program'),
+  source: z.enum(['capture', 'script-file', 'option']),
+  /** First line of the program in the capture; null for a script file or an option. */
+  line: z.number().int().positive().nullable(),
+  ...BpftraceProgramSchema.shape,
+});
+export type BpftraceProgramRecord = z.infer<typeof BpftraceProgramRecordSchema>;
+
+export const BpftraceRecordSchema = z.discriminatedUnion('kind', [BpftraceEntrySchema, BpftraceMarkerSchema, BpftraceProgramRecordSchema]);
 export type BpftraceRecord = z.infer<typeof BpftraceRecordSchema>;
 
-export const BpftraceOptionsSchema = z.object({});
+export const BpftraceOptionsSchema = z.object({
+  /** The bpftrace program that produced the capture (the `.bt` file beside it). */
+  script: z.string().optional(),
+  /** Seconds between prints when the capture prints no time (`--interval`). */
+  intervalSeconds: z.number().positive().optional(),
+});
 export type BpftraceOptions = z.infer<typeof BpftraceOptionsSchema>;
 
 /** A stack frame in a key: `parse_config_entry+25`, `0x7f.. sym+12 (/usr/lib/libc.so.6)`, `0x7f00`. */
@@ -139,8 +166,16 @@ interface OpenKey {
   line: number;
 }
 
-function createCore(): ParserCore<BpftraceRecord> {
+/** Longest program text kept from a capture: a pasted script is a few KiB; bounded memory. */
+const MAX_PROGRAM_CHARS = 64 * 1024;
+
+function createCore(options: Partial<BpftraceOptions> = {}): ParserCore<BpftraceRecord> {
   let snapshot = 0;
+  // Program text pasted into the capture: its lines, while its blocks or quotes are open.
+  let program = '';
+  let programLine: number | null = null;
+  let programDepth = 0;
+  let programQuoted = false;
   let time: number | null = null;
   let snapshotHasEntries = false;
   let seen = new Set<string>();
@@ -208,6 +243,23 @@ function createCore(): ParserCore<BpftraceRecord> {
   return {
     line(text, lineNo, emit) {
       const t = text.trim();
+      // A pasted program left open (a truncated paste) must not swallow the output after it: the
+      // probe banner or a printed map entry closes it.
+      if ((programDepth > 0 || programQuoted) && (t.startsWith('Attaching ') || (t.startsWith('@') && !isProgramStatement(t) && (t.includes(']: ') || t.endsWith('[') || t.includes(': '))))) {
+        programDepth = 0;
+        programQuoted = false;
+      }
+      if (!open && (programDepth > 0 || programQuoted || (!t.startsWith('@') && isBpftraceProgramLine(t)) || (t.startsWith('@') && isProgramStatement(t)))) {
+        programLine ??= lineNo;
+        if (program.length + t.length < MAX_PROGRAM_CHARS) program += `${t}\n`;
+        for (const ch of t) {
+          if (ch === "'") programQuoted = !programQuoted;
+          else if (ch === '{') programDepth++;
+          else if (ch === '}') programDepth = Math.max(0, programDepth - 1);
+        }
+        emit.count('programLines');
+        return;
+      }
       if (open) {
         const o: OpenKey = open;
         if (t.startsWith(']') || (t.startsWith(',') && t.includes(']:'))) {
@@ -315,11 +367,14 @@ function createCore(): ParserCore<BpftraceRecord> {
       }
       if (snapshotHasEntries) nextSnapshot();
       if (stamp !== null) time = stamp;
-      emit.record({ kind: 'marker', snapshot, time, line: lineNo, text: t });
+      emit.record({ kind: 'marker', snapshot, time, line: lineNo, text: t, bytes: stamp === null ? printedByteTotal(f) : null });
       emit.count('markers');
     },
     end(emit) {
       flushHist(emit);
+      if (program.length > 0) emit.record({ kind: 'program', source: 'capture', line: programLine, ...parseBpftraceProgram(program) });
+      if (options.script !== undefined) emit.record({ kind: 'program', source: 'script-file', line: null, ...parseBpftraceProgram(options.script) });
+      if (options.intervalSeconds !== undefined) emit.record({ kind: 'program', source: 'option', line: null, maps: [], printIntervalSeconds: options.intervalSeconds, printsTime: false, clearedAtEnd: [] });
       if (open) {
         emit.diagnostic('truncated-input', `key of ${open.map} opened at line ${open.line} cut by the end of input`, {
           line: open.line,
@@ -328,6 +383,34 @@ function createCore(): ParserCore<BpftraceRecord> {
       }
     },
   };
+}
+
+/**
+ * `--- Total outstanding bytes: 4096 ---`, `live bytes 4096`: the one number of a line whose
+ * words before it say bytes; null otherwise (several numbers, no `byte` word).
+ * @example printedByteTotal(['---', 'Total', 'outstanding', 'bytes:', '4096', '---']) // { label: 'Total outstanding bytes', value: 4096 }
+ */
+export function printedByteTotal(f: readonly string[]): { label: string; value: number } | null {
+  let at = -1;
+  for (let i = 0; i < f.length; i++) {
+    if (parseNum(f[i]) === null) continue;
+    if (at >= 0) return null;
+    at = i;
+  }
+  if (at <= 0) return null;
+  const words = f.slice(0, at).filter((w) => w.replaceAll('-', '').replaceAll('=', '').length > 0).map((w) => (w.endsWith(':') || w.endsWith('=') ? w.slice(0, -1) : w));
+  const label = words.join(' ');
+  return label.toLowerCase().includes('byte') ? { label, value: parseNum(f[at])! } : null;
+}
+
+/** `@[ustack] = sum(arg0);`: a map statement of a program, never a printed entry (those have `]: ` or `: `). */
+function isProgramStatement(t: string): boolean {
+  const eq = t.indexOf(' = ');
+  const plus = t.indexOf(' += ');
+  const at = eq >= 0 ? eq : plus;
+  if (at < 0) return false;
+  const close = t.lastIndexOf(']:', at);
+  return close < 0 && (t.endsWith(';') || t.endsWith('}') || t.includes('('));
 }
 
 export const bpftraceParser: ParserDefinition<BpftraceRecord, BpftraceOptions> = {

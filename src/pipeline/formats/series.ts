@@ -7,7 +7,8 @@ import { pmapParser, pmapSeries, type PmapSnapshot } from '../../parsers/pmap/in
 import { rssParser, rssSeries, type RssSample } from '../../parsers/rss/index.js';
 import { smapsRollupParser, smapsRollupSeries, type SmapsRollupSnapshot } from '../../parsers/smaps-rollup/index.js';
 import { vmstatParser, vmstatSeries, type VmstatRecord } from '../../parsers/vmstat/index.js';
-import { addUsage, limitIn, pushSeries, recordsOf, type UsageRole } from '../context.js';
+import { freeMemoryConsumption, sumSeries, type FreeMemoryInput } from '../../analysis/freeMemory.js';
+import { addUsage, limitIn, pushSeries, recordsOf, type AnalysisContext, type UsageRole } from '../context.js';
 import type { FormatModule } from './module.js';
 
 /** A format whose records become series; `role` says which of them are usage to trend. */
@@ -46,15 +47,47 @@ export const rssModule = seriesModule<RssSample>(rssParser, rssSeries, () => 'us
 export const pidstatModule = seriesModule<PidstatSample>(pidstatParser, pidstatSeries, processUsageRole);
 export const pmapModule = seriesModule<PmapSnapshot>(pmapParser, pmapSeries, processUsageRole);
 export const smapsRollupModule = seriesModule<SmapsRollupSnapshot>(smapsRollupParser, smapsRollupSeries, processUsageRole);
-export const csvModule = seriesModule<CsvRecord>(csvParser, csvSeries, csvRole);
+/** Trends what a falling free-memory series consumed, with its limit where nothing is left. */
+export function addFreeMemoryUsage(ctx: AnalysisContext, source: string, input: FreeMemoryInput): void {
+  const c = freeMemoryConsumption(input);
+  if (c) addUsage(ctx, source, c.series, 'total', c.limit, true, true);
+}
 
-/** vmstat's free and swap columns are charted; its memory is trended through meminfo. */
+const csvBase = seriesModule<CsvRecord>(csvParser, csvSeries, csvRole);
+
+/**
+ * CSV columns are usage by name; a free or available column (`free_kb`, `available`) is trended
+ * as what its fall consumed: the available column when there is one (net of page cache).
+ */
+export const csvModule: FormatModule = {
+  ...csvBase,
+  analyze(a, ctx) {
+    csvBase.analyze!(a, ctx);
+    const bytes = csvSeries(recordsOf<CsvRecord>(a), a.path).filter((s) => bytesPerUnit(s.unit) !== null);
+    const avail = bytes.find((s) => s.name.toLowerCase().includes('avail'));
+    const free = bytes.find((s) => s.name.toLowerCase().includes('free'));
+    if (avail) addFreeMemoryUsage(ctx, a.path, { free: avail, label: avail.name, basis: 'net-of-cache' });
+    else if (free) addFreeMemoryUsage(ctx, a.path, { free, label: free.name, basis: 'cache-not-netted' });
+  },
+};
+
+/**
+ * vmstat's free and swap columns are charted; falling free memory is trended as consumption,
+ * net of page cache as free + buff + cache when those columns are printed (vmstat -a prints
+ * inact/active instead: free alone, and the series says the cache is not netted out).
+ */
 export const vmstatModule: FormatModule = {
   format: 'vmstat',
   parser: vmstatParser,
   analyze(a, ctx) {
-    for (const s of vmstatSeries(recordsOf<VmstatRecord>(a), a.path)) {
-      if (ctx.options.allSeries || s.name === 'free' || s.name === 'swpd') pushSeries(ctx, a.path, s);
+    const all = vmstatSeries(recordsOf<VmstatRecord>(a), a.path);
+    const byName = new Map(all.map((s) => [s.name, s]));
+    for (const s of all) {
+      if (ctx.options.allSeries || s.name === 'swpd' || (s.name === 'free' && s.v.length < 3)) pushSeries(ctx, a.path, s);
     }
+    const free = byName.get('free');
+    if (!free) return;
+    const available = sumSeries([free, byName.get('buff'), byName.get('cache')], 'free+buff+cache');
+    addFreeMemoryUsage(ctx, a.path, available ? { free: available, label: 'free+buff+cache', basis: 'net-of-cache' } : { free, label: 'free', basis: 'cache-not-netted' });
   },
 };
