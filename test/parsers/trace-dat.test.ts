@@ -7,7 +7,8 @@ import { parseTraceDat } from '../../src/parsers/trace-dat/index.js';
 import { parseTraceCmd } from '../../src/parsers/tracecmd/index.js';
 
 const DIR = 'samples/captures/T1_tracedat';
-const withoutLine = (r: object) => JSON.stringify({ ...r, line: 0 });
+// the default report format prints no irq-flags column: the dat's common_flags (irqContext) has no text twin
+const withoutLine = (r: object) => JSON.stringify({ ...r, line: 0, irqContext: undefined });
 
 describe('trace-dat: real trace.dat files read natively equal their trace-cmd report text', () => {
   for (const [dat, report] of [
