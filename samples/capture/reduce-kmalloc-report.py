@@ -7,11 +7,20 @@ are the same as on the full report except the count of unmatched frees.
 Usage: reduce-kmalloc-report.py < full.report.txt > reduced.report.txt"""
 import re, sys
 ptr_re = re.compile(r"\bptr=(0x[0-9a-f]+|\(nil\)|\(null\))")
+cpu_re = re.compile(r" \[(\d+)\] ")
 live = set()
 keep = False
+# an event's kernel_stack comes after it on the same CPU; another CPU's events can come between
+kept_on_cpu = {}
 out = sys.stdout
 for line in sys.stdin:
-    if line.startswith("=>") or "kernel_stack:" in line:
+    if line.startswith("=>"):
+        if keep: out.write(line)
+        continue
+    m = cpu_re.search(line[:80])
+    cpu = m.group(1) if m else None
+    if "kernel_stack:" in line:
+        keep = kept_on_cpu.pop(cpu, False)
         if keep: out.write(line)
         continue
     if "kmalloc:" in line:
@@ -24,4 +33,5 @@ for line in sys.stdin:
         if keep: live.discard(m.group(1))
     else:
         keep = line.startswith("cpus=")
+    kept_on_cpu[cpu] = keep
     if keep: out.write(line)

@@ -1081,16 +1081,19 @@ function topComms(byTask: readonly (readonly [TaskAgg, number[]])[]): PairedSite
     .map((e) => ({ comm: e.comm, context: e.context, pids: e.pids.size, outstandingCount: e.outstandingCount, outstandingBytes: e.outstandingBytes }));
 }
 
-/** Who holds a site's objects, in words: `kobjleak (pid 2117)`, `150 tasks: schedstat-keep ×150 (150 pids)`, `<softirq> ×200`. */
+/**
+ * Who made a site's outstanding objects, in words with the preposition: `by kobjleak (pid 2117)`,
+ * `by 150 tasks: schedstat-keep ×150 (150 pids)`, `in softirq context`.
+ */
 export function holdersPhrase(s: Pick<PairedSite, 'comm' | 'pid' | 'taskCount' | 'topTasks' | 'topComms'>): string {
-  if (s.comm !== null && s.pid !== null) return `${s.comm} (pid ${s.pid})`;
+  if (s.comm !== null && s.pid !== null) return `by ${s.comm} (pid ${s.pid})`;
   if (s.taskCount === 1 && s.topTasks.length === 1) {
     const t = s.topTasks[0];
-    return t.context !== 'task' ? `${t.comm} context (interrupt: not the interrupted tasks)` : t.pid !== null ? `${t.comm} (pid ${t.pid})` : t.comm;
+    return t.context !== 'task' ? `in ${t.comm} context` : t.pid !== null ? `by ${t.comm} (pid ${t.pid})` : `by ${t.comm}`;
   }
-  if (s.topComms.length === 1 && s.topComms[0].pids <= 1) return s.topComms[0].comm;
+  if (s.topComms.length === 1 && s.topComms[0].pids <= 1) return `by ${s.topComms[0].comm}`;
   const parts = s.topComms.slice(0, 3).map((c) => `${c.comm} ×${c.outstandingCount}${c.pids > 1 ? ` (${c.pids} pids)` : ''}`);
-  return `${s.taskCount} tasks: ${parts.join(', ')}${s.topComms.length > 3 ? ', …' : ''}`;
+  return `by ${s.taskCount} tasks: ${parts.join(', ')}${s.topComms.length > 3 ? ', …' : ''}`;
 }
 
 function fmtBytes(n: number): string {
@@ -1102,8 +1105,7 @@ function buildFindings(sites: readonly PairedSite[], source: string, group: Pair
   for (const s of sites) {
     if (!s.leak) continue;
     const what = s.cacheName ? `${s.cacheName} objects` : s.event === 'mm_page_alloc' ? 'pages' : `${s.event} objects`;
-    const holders = holdersPhrase(s);
-    const who = holders ? ` by ${holders}` : '';
+    const who = s.taskCount > 0 ? ` ${holdersPhrase(s)}` : '';
     const inIrq = s.interruptCount > 0 && s.interruptCount < s.outstandingCount ? ` (${s.interruptCount} in interrupt context)` : '';
     const rate = s.growthBytesPerSecond !== null ? `, +${s.growthBytesPerSecond.toFixed(1)} B/s` : '';
     out.push({
@@ -1118,7 +1120,7 @@ function buildFindings(sites: readonly PairedSite[], source: string, group: Pair
             `${s.allocs} allocations from ${s.site}, ${s.frees} traced frees, ${s.inferredFrees} inferred frees; ` +
             `${s.outstandingCount} still allocated at the end of the trace, allocated steadily from ts ${s.firstOutstandingTs} to ${s.lastOutstandingTs} ` +
             `(R² ${(s.growthR2 ?? 0).toFixed(3)}, ${(s.coverage * 100).toFixed(0)}% of the trace), oldest ${s.oldestAgeSeconds?.toFixed(2)} s old; ` +
-            `${(s.shareOfOutstanding * 100).toFixed(1)}% of the trace's outstanding bytes, held by ${holdersPhrase(s)} (sites grouped by ${group}).`,
+            `${(s.shareOfOutstanding * 100).toFixed(1)}% of the trace's outstanding bytes, allocated ${holdersPhrase(s)} (sites grouped by ${group}).`,
           values: {
             outstandingCount: s.outstandingCount,
             outstandingBytes: s.outstandingBytes,
