@@ -51,6 +51,8 @@ analyze options:
   --from T / --to T      trace pairing: time window in trace seconds
   --events LIST          trace pairing: allocation events to count (kmalloc,kmem_cache_alloc,mm_page_alloc,...)
   --young-age SECONDS    trace pairing: outstanding allocations younger than this are reported apart (default 1)
+  --group-by KEY         trace pairing: what a site is: site (default: the call site across all tasks, its
+                         top tasks listed), stack (each stack of a site), comm, or pid (one site per task)
   --max-decompressed SIZE  stop reading a .gz input past SIZE expanded (default 8GiB; also past 1000:1)
   --all-series           keep every extracted series in the report
   -j, --jobs N           worker threads: files in parallel, and a trace of 128 MiB or more in pieces (default: the number of cores)
@@ -162,6 +164,7 @@ async function analyzeCommand(args: string[]): Promise<number> {
       to: { type: 'string' },
       events: { type: 'string' },
       'young-age': { type: 'string' },
+      'group-by': { type: 'string' },
       'all-series': { type: 'boolean' },
       each: { type: 'boolean', short: 'e' },
       quiet: { type: 'boolean', short: 'q' },
@@ -330,6 +333,7 @@ function pairingOptions(values: Record<string, unknown>): AnalyzePathsOptions['p
     to: numbers(values.to === undefined ? undefined : [values.to as string], '--to')?.[0],
     events: values.events === undefined ? undefined : (values.events as string).split(',').map((e) => e.trim()),
     youngAgeSeconds: numbers(values['young-age'] === undefined ? undefined : [values['young-age'] as string], '--young-age')?.[0],
+    groupBy: values['group-by'] as string | undefined,
   };
   const set = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   if (Object.keys(set).length === 0) return undefined;

@@ -310,7 +310,11 @@ function siteCharts(report: Report, o: Opts): ChartSpec[] {
   const sites = report.allocationSites
     .filter(isTraceSite)
     .sort((a, b) => b.outstandingBytes - a.outstandingBytes)
-    .map((s) => ({ label: s.comm ? `${s.site} (${s.comm})` : s.site, source: s.source, ...s.points }));
+    .map((s) => {
+      // a site across tasks: named by its holder when there is one, else by the site alone
+      const who = s.comm ?? (s.topComms.length === 1 ? s.topComms[0].comm : null);
+      return { label: who ? `${s.site} (${who})` : s.site, source: s.source, ...s.points };
+    });
   const charts = curveCharts('Outstanding bytes per allocation site', 'bytes', sites, o, 0);
   const stacks = [...report.stackGrowth].sort((a, b) => (b.growthBytesPerSecond ?? -Infinity) - (a.growthBytesPerSecond ?? -Infinity));
   const stackCurve = (s: StackGrowthRow) => ({ label: s.culprit ?? (s.stack.length ? s.stack[0] + (s.stack.length > 1 ? ` ← ${s.stack[1]}` : '') : '(empty stack)'), source: s.source, ...timedPoints(s) });

@@ -87,7 +87,15 @@ export const ALLOCATION_SITES: Table<AllocationSiteEntry> = {
   title: 'Allocation sites',
   columns: [
     { head: 'Site', align: 'left', cell: (r) => code(r.site), wrap: true },
-    { head: 'Comm', align: 'left', cell: (r) => orNone(r.comm, (c) => code(c)) },
+    // a trace site grouped across tasks has no comm of its own: its top holders with their counts
+    {
+      head: 'Comm',
+      align: 'left',
+      cell: (r) =>
+        r.comm === null && 'topComms' in r && r.topComms.length > 1
+          ? { kind: 'codes', items: r.topComms.slice(0, 3).map((c) => `${c.comm} ×${c.outstandingCount}`), hidden: Math.max(0, r.topComms.length - 3) }
+          : orNone(r.comm ?? ('topComms' in r && r.topComms.length === 1 ? r.topComms[0].comm : null), (c) => code(c)),
+    },
     { head: 'Outstanding', align: 'right', cell: (r) => num(r.outstandingCount) },
     { head: 'Bytes', align: 'right', cell: (r) => text(formatBytes(r.outstandingBytes)) },
     { head: 'Allocs / frees', align: 'right', cell: (r) => (r.allocs === undefined ? { kind: 'none' } : text(`${formatNumber(r.allocs)} / ${formatNumber(r.frees)}`)), htmlOnly: true },

@@ -76,7 +76,7 @@ describe('pairing on D1 main (300 leaked eventfds, pid 2117)', () => {
   const gt = gtOf('d1p');
   beforeAll(() => {
     records = recordsOf('captures/D1_main/d1p.report.txt.gz');
-    r = pairAllocations(records, { source: 'd1p.report.txt.gz' });
+    r = pairAllocations(records, { groupBy: 'pid', source: 'd1p.report.txt.gz' });
   });
 
   it('matches the ground truth trace-wide: reused pointers and frees of pre-trace objects', () => {
@@ -140,7 +140,7 @@ describe('pairing on D1 main (300 leaked eventfds, pid 2117)', () => {
   });
 
   it('matches the leaker totals with a pid filter and no young cut-off', () => {
-    const p = pairAllocations(records, { pids: [gt.leaker_pid], youngAgeSeconds: 0 });
+    const p = pairAllocations(records, { groupBy: 'pid', pids: [gt.leaker_pid], youngAgeSeconds: 0 });
     expect(p.totals.outstandingCount).toBe(gt.leaker_outstanding_count); // 1317
     expect(p.totals.outstandingBytes).toBe(gt.leaker_outstanding_bytes); // 168184
     expect(p.totals.byEvent.kmalloc).toEqual({ allocs: gt.leaker_alloc_events.kmalloc, frees: gt.leaker_allocs_freed_within_trace.kmalloc });
@@ -155,33 +155,33 @@ describe('pairing on D1 main (300 leaked eventfds, pid 2117)', () => {
 
   it('excludes the tracer by default and counts it when asked', () => {
     expect(r.tasks.some((t) => t.comm === 'trace-cmd')).toBe(false);
-    const all = pairAllocations(records, { includeTracer: true, youngAgeSeconds: 0, maxTasks: 100 });
+    const all = pairAllocations(records, { groupBy: 'pid', includeTracer: true, youngAgeSeconds: 0, maxTasks: 100 });
     const byComm: Record<string, number> = {};
     for (const t of all.tasks) byComm[t.comm] = (byComm[t.comm] ?? 0) + t.outstandingCount;
     for (const [comm, n] of Object.entries(gt.all_tasks_outstanding_by_comm)) expect(byComm[comm], comm).toBe(n);
   });
 
   it('filters by comm, size, time window and event kind', () => {
-    const byComm = pairAllocations(records, { comms: ['kobjleak'] });
+    const byComm = pairAllocations(records, { groupBy: 'pid', comms: ['kobjleak'] });
     expect(new Set(byComm.allocationSites.map((s) => s.comm))).toEqual(new Set(['kobjleak']));
-    const page4k = pairAllocations(records, { bytesAlloc: [4096], pids: [2117] });
+    const page4k = pairAllocations(records, { groupBy: 'pid', bytesAlloc: [4096], pids: [2117] });
     expect(page4k.allocationSites.map((s) => [s.site, s.outstandingCount])).toEqual([['alloc_fdtable', 1]]);
-    const kmallocOnly = pairAllocations(records, { events: ['kmalloc'], pids: [2117] });
+    const kmallocOnly = pairAllocations(records, { groupBy: 'pid', events: ['kmalloc'], pids: [2117] });
     expect(new Set(kmallocOnly.allocationSites.map((s) => s.event))).toEqual(new Set(['kmalloc']));
     expect(siteOf(kmallocOnly, 'do_eventfd', 2117).outstandingCount).toBe(300);
     // the first half of the leak only: allocations up to ts 3497 (leak #1 at 3489.527, 20/s)
-    const window = pairAllocations(records, { pids: [2117], to: 3497.0, youngAgeSeconds: 0 });
+    const window = pairAllocations(records, { groupBy: 'pid', pids: [2117], to: 3497.0, youngAgeSeconds: 0 });
     const half = siteOf(window, 'do_eventfd', 2117);
     expect(half.outstandingCount).toBe(Math.floor((3497.0 - 3489.527) / 0.05) + 1); // 150
     // with the default 1-s young cut-off the last second (20 allocations) is reported apart
-    const cut = siteOf(pairAllocations(records, { pids: [2117], to: 3497.0 }), 'do_eventfd', 2117);
+    const cut = siteOf(pairAllocations(records, { groupBy: 'pid', pids: [2117], to: 3497.0 }), 'do_eventfd', 2117);
     expect(cut.young.count).toBe(20);
     expect(cut.outstandingCount + cut.young.count).toBe(150);
     expect(window.traceEnd!).toBeLessThanOrEqual(3497.0);
   });
 
   it('streams: the pairer fed from onRecord equals the array wrapper, and finish() keeps the live set only', () => {
-    const p = new AllocationPairer({ source: 'd1p.report.txt.gz' });
+    const p = new AllocationPairer({ groupBy: 'pid', source: 'd1p.report.txt.gz' });
     parseTraceCmd(sample('captures/D1_main/d1p.report.txt.gz'), { onRecord: (x) => p.add(x as TraceRecord) });
     const streamed = p.finish();
     expect(streamed).toEqual(r);
@@ -200,7 +200,7 @@ describe('pairing on D1 mixed noise (the kfree_rcu trap, pid 828)', () => {
   let r: PairingResult;
   const gt = gtOf('d1');
   beforeAll(() => {
-    r = pairAllocations(recordsOf('captures/D1_mixed_noise/d1.report.txt.gz'), { source: 'd1.report.txt.gz' });
+    r = pairAllocations(recordsOf('captures/D1_mixed_noise/d1.report.txt.gz'), { groupBy: 'pid', source: 'd1.report.txt.gz' });
   });
 
   it('still names the 300 leaked eventfds, and only them', async () => {
@@ -242,7 +242,7 @@ describe('pairing on D1 pages (120 leaked timerfds, pid 2893)', () => {
   const gt = gtOf('d1pg');
   beforeAll(() => {
     records = recordsOf('captures/D1_pages_timerfd/d1pg.report.txt.gz');
-    r = pairAllocations(records, { source: 'd1pg.report.txt.gz' });
+    r = pairAllocations(records, { groupBy: 'pid', source: 'd1pg.report.txt.gz' });
   });
 
   it('names the four timerfd objects and no page site', async () => {
@@ -267,7 +267,7 @@ describe('pairing on D1 pages (120 leaked timerfds, pid 2893)', () => {
   it('pairs pages by pfn: 60 allocations, 14 freed, 46 outstanding for the leaker', () => {
     expect(r.inferredFrees).toEqual({ slab: gt.reused_ptr_or_pfn_without_seen_free.slab, page: gt.reused_ptr_or_pfn_without_seen_free.page });
     expect(r.unmatchedFrees.page).toBe(gt.frees_without_seen_alloc.page); // 77
-    const p = pairAllocations(records, { pids: [2893], youngAgeSeconds: 0, events: ['mm_page_alloc'] });
+    const p = pairAllocations(records, { groupBy: 'pid', pids: [2893], youngAgeSeconds: 0, events: ['mm_page_alloc'] });
     expect(p.totals.byEvent.mm_page_alloc).toEqual({ allocs: gt.leaker_alloc_events.mm_page_alloc, frees: gt.leaker_allocs_freed_within_trace.mm_page_alloc });
     expect(p.totals.outstandingCount).toBe(46);
     expect(p.totals.outstandingBytes).toBe(46 * 4096);

@@ -155,10 +155,25 @@ describe('memforensics CLI', () => {
     const report = JSON.parse(r.stdout);
     const top = report.allocationSites[0];
     expect([top.site, top.outstandingCount, top.bytesAllocated]).toEqual(['do_eventfd', 300, 19200]);
-    expect(report.allocationSites.every((s: { comm: string }) => s.comm === 'kobjleak')).toBe(true);
+    // grouped by site across tasks (the default): the comm filter shows in each site's holders
+    expect(report.allocationSites.every((s: { comm: string | null; topComms: { comm: string }[] }) => s.comm === null && s.topComms.every((c) => c.comm === 'kobjleak'))).toBe(true);
     const bad = await cli('analyze', path.join(SAMPLES, 'captures/D1_main'), '--events', 'nope');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('trace pairing options');
+  });
+
+  it('--group-by: sites across tasks by default, one site per pid on request (S1: 150 pids, one object each)', async () => {
+    const dir = path.join(SAMPLES, 'captures/S1_schedstat_pids');
+    const bySite = JSON.parse((await cli('analyze', dir, '--json', '--quiet')).stdout);
+    expect(bySite.verdict.kind).toBe('leak');
+    expect(bySite.verdict.summary).toContain('load_msg: 150 kmalloc objects allocated by 150 tasks');
+    const byPid = await cli('analyze', dir, '--group-by', 'pid', '--json', '--quiet');
+    const r = JSON.parse(byPid.stdout);
+    expect(r.allocationSites.every((s: { pid: number | null; outstandingCount: number }) => s.pid !== null && s.outstandingCount === 1)).toBe(true);
+    expect(r.verdict.kind).not.toBe('leak');
+    const bad = await cli('analyze', dir, '--group-by', 'thread');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('groupBy');
   });
 
   it('detect names each file\'s format and reason', async () => {

@@ -4,7 +4,7 @@ import type { TraceEvent, TraceEventKind, TraceRecord, TraceStackRecord } from '
 import { detach } from '../../parsers/tracecmd/core.js';
 import { firstFrameOutsideAllocator, isAllocatorFrame } from '../allocatorFrames.js';
 import { LiveMap, PointerSet, type PointerSetData } from './pointerSet.js';
-import { DEFAULT_TRACER_COMMS, type UnmatchedFreeSampleSchema } from './pairingSchema.js';
+import { DEFAULT_TRACER_COMMS, type AllocationContext, type PairingGroup, type UnmatchedFreeSampleSchema } from './pairingSchema.js';
 import type { PairingOptions, LifetimeStats, PairedSite, PairedStack, PairedTask, PairingResult } from './pairingSchema.js';
 import { addExact, cumulativeFit, exactValue, survivorCurve } from './survivorMath.js';
 export * from './pairingSchema.js';
@@ -48,6 +48,7 @@ export interface PieceTaskAgg {
   key: string;
   comm: string;
   pid: number | null;
+  context: AllocationContext;
   allocs: number;
   frees: number;
   inferredFrees: number;
@@ -154,10 +155,12 @@ class TaskAgg {
   constructor(
     readonly comm: string,
     readonly pid: number | null,
+    readonly context: AllocationContext,
   ) {}
 }
 
 interface FastEntry {
+  irq: TraceEvent['irqContext'];
   callSite: string | undefined;
   cls: string;
   cache: string | undefined;
@@ -178,6 +181,16 @@ class Live {
     readonly line: number,
   ) {}
 }
+
+/**
+ * Frames that only run in interrupt context, innermost first decides: an allocation under one
+ * belongs to the handler, not to the task it interrupted (whose comm/pid the event carries).
+ * ksoftirqd runs softirqs as a task of its own: the same handlers, so the same context.
+ */
+const SOFTIRQ_FRAMES = new Set(['__do_softirq', 'handle_softirqs', 'do_softirq', 'net_rx_action', 'net_tx_action', 'run_timer_softirq', 'tasklet_action', 'tasklet_hi_action', 'tasklet_action_common', 'blk_done_softirq', 'rcu_core', 'rcu_core_si', 'irq_poll_softirq', 'run_ksoftirqd']);
+const HARDIRQ_FRAMES = new Set(['handle_irq_event', 'handle_irq_event_percpu', '__handle_irq_event_percpu', 'handle_edge_irq', 'handle_fasteoi_irq', 'handle_level_irq', 'common_interrupt', 'asm_common_interrupt', '__sysvec_apic_timer_interrupt', 'sysvec_apic_timer_interrupt', 'hrtimer_interrupt', '__hrtimer_run_queues', 'gic_handle_irq', 'do_IRQ']);
+const NMI_FRAMES = new Set(['exc_nmi', 'default_do_nmi', 'nmi_handle', 'asm_exc_nmi']);
+const CONTEXT_LABEL: Record<AllocationContext, string> = { task: '', softirq: 'softirq', hardirq: 'hardirq', nmi: 'NMI' };
 
 /** Slab-allocator internals: allocations made to grow a cache, on behalf of other sites. */
 const SLAB_INTERNAL = new Set(['allocate_slab', 'new_slab', 'alloc_slab_page', 'alloc_slab_obj_exts', '___slab_alloc']);
@@ -256,6 +269,8 @@ export class AllocationPairer {
   readonly #pages = new LiveMap<Live>();
   readonly #stacks = new Map<number, TraceStackRecord>();
   readonly #siteCache = new Map<string, string>();
+  readonly #stackContext = new Map<number, AllocationContext>();
+  readonly #group: PairingGroup;
   /** Fast path: pid → task entry → stack id → aggregates (verified against comm / call site / cache). */
   readonly #fast = new Map<number, { comm: string; task: TaskAgg; byStack: Map<number, FastEntry> }>();
   readonly #eventCounts: Record<string, number> = {};
@@ -288,6 +303,7 @@ export class AllocationPairer {
 
   constructor(options: PairingOptions = {}) {
     this.#o = options;
+    this.#group = options.groupBy ?? 'site';
     this.#source = options.source ?? 'trace';
     this.#excluded = new Set(options.includeTracer ? [] : (options.excludeComms ?? DEFAULT_TRACER_COMMS));
     this.#comms = options.comms ? new Set(options.comms) : null;
@@ -421,29 +437,36 @@ export class AllocationPairer {
         stack = fe.stack;
         task = fe.task;
       } else {
-      const byPid = (this.#o.groupBy ?? 'pid') === 'pid';
-      const pid = byPid ? e.pid : null;
+      const group = this.#group;
+      const sid = e.stackId ?? -1;
       const siteName = this.#siteOf(e);
       const cache = e.cacheName === undefined ? null : detach(e.cacheName);
-      const comm = detach(e.comm);
-      const tk = byPid ? `${e.comm}\u0000${e.pid}` : e.comm;
-      const sk = `${cls}\u0000${siteName}\u0000${cache ?? ''}\u0000${tk}`;
+      // an interrupt handler's allocation is its own, whichever task it interrupted
+      const context = this.#contextOf(e, sid);
+      const comm = context === 'task' ? detach(e.comm) : CONTEXT_LABEL[context];
+      const pid = context === 'task' ? e.pid : null;
+      const tk = context === 'task' ? `${e.comm}\u0000${e.pid}` : comm;
+      // the stack id leads (mergePiece renumbers it); a site across tasks keys on neither comm nor pid
+      const sk =
+        group === 'site' ? `-\u0000${cls}\u0000${siteName}\u0000${cache ?? ''}`
+        : group === 'stack' ? `${sid}\u0000${cls}\u0000${siteName}\u0000${cache ?? ''}`
+        : group === 'comm' ? `-\u0000${cls}\u0000${siteName}\u0000${cache ?? ''}\u0000${comm}`
+        : `-\u0000${cls}\u0000${siteName}\u0000${cache ?? ''}\u0000${tk}`;
       site = this.#bySite.get(sk) ?? null;
       if (site === null) {
-        site = new Agg(siteName, comm, pid, cls, cache, null);
+        site = new Agg(siteName, group === 'comm' || group === 'pid' ? comm : null, group === 'pid' ? pid : null, cls, cache, group === 'stack' && sid >= 0 ? sid : null);
         site.firstLine = e.line;
         this.#bySite.set(detach(sk), site);
       }
-      const sid = e.stackId ?? -1;
-      const stk = `${sid}\u0000${sk}`;
+      const stk = `${sid}\u0000${sk.slice(sk.indexOf('\u0000') + 1)}`;
       stack = this.#byStack.get(stk) ?? null;
       if (stack === null) {
-        stack = new Agg(siteName, comm, pid, cls, cache, sid >= 0 ? sid : null);
+        stack = new Agg(siteName, site.comm, site.pid, cls, cache, sid >= 0 ? sid : null);
         this.#byStack.set(detach(stk), stack);
       }
       task = this.#byTask.get(tk) ?? null;
       if (task === null) {
-        task = new TaskAgg(comm, pid);
+        task = new TaskAgg(comm, pid, context);
         this.#byTask.set(detach(tk), task);
       }
       this.#rememberFast(e, cls, site, stack, task);
@@ -469,7 +492,7 @@ export class AllocationPairer {
     const t = this.#fast.get(e.pid);
     if (t === undefined || t.comm !== e.comm) return null;
     const f = t.byStack.get(e.stackId);
-    if (f === undefined || f.callSite !== e.callSite || f.cls !== cls || f.cache !== e.cacheName || f.order !== e.order) return null;
+    if (f === undefined || f.irq !== e.irqContext || f.callSite !== e.callSite || f.cls !== cls || f.cache !== e.cacheName || f.order !== e.order) return null;
     return f;
   }
 
@@ -480,10 +503,11 @@ export class AllocationPairer {
       t = { comm: detach(e.comm), task, byStack: new Map() };
       this.#fast.set(e.pid, t);
     }
+    // an interrupt-context entry has the interrupt's task aggregate, not this pid's: not cached
     if (t.task !== task) return;
     const cs = e.callSite === undefined ? undefined : detach(e.callSite);
     const cache = e.cacheName === undefined ? undefined : detach(e.cacheName);
-    t.byStack.set(e.stackId, { callSite: cs, cls, cache, order: e.order, site, stack, task });
+    t.byStack.set(e.stackId, { irq: e.irqContext, callSite: cs, cls, cache, order: e.order, site, stack, task });
   }
 
   #releaseAgg(a: Agg | null, bytes: number, inferred: boolean): void {
@@ -544,6 +568,27 @@ export class AllocationPairer {
     this.#release(l, false);
   }
 
+  /** The allocation's context: the irq-flags column when printed, else the stack's interrupt frames. */
+  #contextOf(e: TraceEvent, stackId: number): AllocationContext {
+    if (e.irqContext !== undefined) return e.irqContext;
+    if (stackId < 0) return 'task';
+    let c = this.#stackContext.get(stackId);
+    if (c === undefined) {
+      c = 'task';
+      const frames = this.#stacks.get(stackId)?.frames ?? [];
+      for (const f of frames) {
+        const sym = symbolOf(f);
+        if (SOFTIRQ_FRAMES.has(sym)) c = 'softirq';
+        else if (HARDIRQ_FRAMES.has(sym)) c = 'hardirq';
+        else if (NMI_FRAMES.has(sym)) c = 'nmi';
+        else continue;
+        break;
+      }
+      this.#stackContext.set(stackId, c);
+    }
+    return c;
+  }
+
   #slabInternal(stackId: number, site: string): boolean {
     if (SLAB_INTERNAL.has(site)) return true;
     const frames = stackId >= 0 ? this.#stacks.get(stackId)?.frames : undefined;
@@ -595,7 +640,7 @@ export class AllocationPairer {
     const tasks: PieceTaskAgg[] = [];
     for (const [k, t] of this.#byTask) {
       taskIdx.set(t, tasks.length);
-      tasks.push({ key: k, comm: t.comm, pid: t.pid, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes });
+      tasks.push({ key: k, comm: t.comm, pid: t.pid, context: t.context, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes });
     }
     const live: PieceLive[] = [];
     const addLive = (page: boolean, m: LiveMap<Live>): void => {
@@ -697,7 +742,12 @@ export class AllocationPairer {
       if (st.lastLine > 0) a.lastLine = shift(st.lastLine);
       return a;
     };
-    const sites = p.sites.map((st) => mergeAgg(this.#bySite, st, st.key, st.stackId));
+    const sites = p.sites.map((st) => {
+      // grouped by stack: the key leads with the piece's stack id, renumbered like the stacks'
+      if (st.stackId === null) return mergeAgg(this.#bySite, st, st.key, null);
+      const gid = localStack[st.stackId] ?? st.stackId;
+      return mergeAgg(this.#bySite, st, `${gid}${st.key.slice(st.key.indexOf('\u0000'))}`, gid);
+    });
     const stackAggs = p.stackAggs.map((st) => {
       const gid = st.stackId === null ? null : (localStack[st.stackId] ?? st.stackId);
       const sep = st.key.indexOf('\u0000');
@@ -707,7 +757,7 @@ export class AllocationPairer {
     const tasks = p.tasks.map((st) => {
       let t = this.#byTask.get(st.key);
       if (t === undefined) {
-        t = new TaskAgg(st.comm, st.pid);
+        t = new TaskAgg(st.comm, st.pid, st.context);
         this.#byTask.set(st.key, t);
       }
       t.allocs += st.allocs;
@@ -803,13 +853,18 @@ export class AllocationPairer {
       youngCount: number;
       youngBytes: number;
       stacks: Map<number, number>;
+      /** Mature outstanding objects by task: count and bytes. */
+      tasks: Map<TaskAgg, number[]>;
+      interrupt: number;
+      /** The one task the young objects came from (null: several). */
+      youngTask: TaskAgg | null | undefined;
     }
     const surv = new Map<Agg, Surv>();
     const stackSurv = new Map<Agg, Surv>();
     const get = (m: Map<Agg, Surv>, a: Agg): Surv => {
       let s = m.get(a);
       if (!s) {
-        s = { ts: [], bytes: [], req: 0, youngCount: 0, youngBytes: 0, stacks: new Map() };
+        s = { ts: [], bytes: [], req: 0, youngCount: 0, youngBytes: 0, stacks: new Map(), tasks: new Map(), interrupt: 0, youngTask: undefined };
         m.set(a, s);
       }
       return s;
@@ -826,12 +881,21 @@ export class AllocationPairer {
         if (isYoung) {
           s.youngCount++;
           s.youngBytes += l.bytes;
+          if (m === surv) s.youngTask = s.youngTask === undefined || s.youngTask === l.task ? l.task : null;
         } else {
           s.ts.push(l.ts);
           s.bytes.push(l.bytes);
           s.req += l.req;
           const sid = l.stack?.stackId ?? -1;
           s.stacks.set(sid, (s.stacks.get(sid) ?? 0) + 1);
+          if (m === surv && l.task) {
+            const tc = s.tasks.get(l.task);
+            if (tc) {
+              tc[0]++;
+              tc[1] += l.bytes;
+            } else s.tasks.set(l.task, [1, l.bytes]);
+            if (l.task.context !== 'task') s.interrupt++;
+          }
         }
       }
     };
@@ -840,7 +904,12 @@ export class AllocationPairer {
     for (const l of this.#pages.values()) collect(l);
 
     const framesOf = (sid: number | null): string[] => (sid === null || sid < 0 ? [] : (this.#stacks.get(sid)?.frames ?? []));
-    const minLeak = o.minLeakCount ?? 10;
+    const minLeak = o.minLeakCount ?? 5;
+    const minShare = o.minLeakShare ?? 0.02;
+    const strongCount = o.minLeakStrongCount ?? 50;
+    // the culprit size is relative to the trace's whole mature outstanding growth
+    let matureBytes = 0;
+    for (const sv of surv.values()) for (const b of sv.bytes) matureBytes += b;
     const sites: PairedSite[] = [];
     let youngCount = 0;
     let youngBytes = 0;
@@ -853,7 +922,8 @@ export class AllocationPairer {
       if (s && s.youngCount > 0) {
         youngCount += s.youngCount;
         youngBytes += s.youngBytes;
-        youngList.push({ site: a.site, comm: a.comm, pid: a.pid, count: s.youngCount, bytes: s.youngBytes });
+        const yt = a.comm === null ? s.youngTask : null;
+        youngList.push({ site: a.site, comm: yt ? yt.comm : a.comm, pid: yt ? yt.pid : a.pid, count: s.youngCount, bytes: s.youngBytes });
       }
       if (n === 0) continue;
       const sv = s!;
@@ -888,12 +958,20 @@ export class AllocationPairer {
       let score = Math.log2(1 + n) * Math.log2(2 + bytes / n) * (0.1 + steadiness) * freeFactor;
       if (untraced) score *= 0.05;
       if (internal) score *= 0.2;
-      const leak = !untraced && !internal && n >= minLeak && r2 >= 0.9 && coverage >= 0.3 && growth !== null && growth > 0;
+      const share = matureBytes > 0 ? bytes / matureBytes : 0;
+      const large = n >= minLeak && (share >= minShare || n >= strongCount);
+      const leak = !untraced && !internal && large && r2 >= 0.9 && coverage >= 0.3 && growth !== null && growth > 0;
       if (leak) score *= 4;
+      const byTask = [...sv.tasks].sort((x, y) => y[1][0] - x[1][0] || y[1][1] - x[1][1]);
       sites.push({
         site: a.site,
         comm: a.comm,
         pid: a.pid,
+        taskCount: sv.tasks.size,
+        topTasks: byTask.slice(0, 5).map(([t, [c, b]]) => ({ comm: t.comm, pid: t.pid, context: t.context, outstandingCount: c, outstandingBytes: b })),
+        topComms: topComms(byTask),
+        interruptCount: sv.interrupt,
+        shareOfOutstanding: Math.min(1, Math.round(share * 1e6) / 1e6),
         event: a.event,
         cacheName: a.cacheName,
         stack: framesOf(topStack),
@@ -954,10 +1032,10 @@ export class AllocationPairer {
     stacks.sort((x, y) => y.outstandingCount - x.outstandingCount || y.outstandingBytes - x.outstandingBytes);
     const tasks: PairedTask[] = [...this.#byTask.values()]
       .filter((t) => t.outstandingCount > 0)
-      .map((t) => ({ comm: t.comm, pid: t.pid, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees }))
+      .map((t) => ({ comm: t.comm, pid: t.pid, context: t.context, outstandingCount: t.outstandingCount, outstandingBytes: t.outstandingBytes, allocs: t.allocs, frees: t.frees, inferredFrees: t.inferredFrees }))
       .sort((x, y) => y.outstandingCount - x.outstandingCount || y.outstandingBytes - x.outstandingBytes);
 
-    const findings = buildFindings(sites, this.#source);
+    const findings = buildFindings(sites, this.#source, this.#group);
     return {
       source: this.#source,
       traceStart: this.#start,
@@ -981,26 +1059,59 @@ export class AllocationPairer {
       tasks: tasks.slice(0, o.maxTasks ?? 30),
       youngAllocations: youngList.slice(0, o.maxSites ?? 50),
       findings,
-      options: { youngAgeSeconds: young, excludedComms: [...this.#excluded], groupBy: o.groupBy ?? 'pid' },
+      options: { youngAgeSeconds: young, excludedComms: [...this.#excluded], groupBy: this.#group, minLeakCount: minLeak, minLeakShare: minShare, minLeakStrongCount: strongCount },
     };
   }
+}
+
+/** A site's holders by comm over all their pids (short-lived pids of one program add up), top 5. */
+function topComms(byTask: readonly (readonly [TaskAgg, number[]])[]): PairedSite['topComms'] {
+  const m = new Map<string, { comm: string; context: AllocationContext; pids: Set<number>; outstandingCount: number; outstandingBytes: number }>();
+  for (const [t, [c, b]] of byTask) {
+    const k = `${t.context}\u0000${t.comm}`;
+    let e = m.get(k);
+    if (!e) m.set(k, (e = { comm: t.comm, context: t.context, pids: new Set(), outstandingCount: 0, outstandingBytes: 0 }));
+    if (t.pid !== null) e.pids.add(t.pid);
+    e.outstandingCount += c;
+    e.outstandingBytes += b;
+  }
+  return [...m.values()]
+    .sort((x, y) => y.outstandingCount - x.outstandingCount || y.outstandingBytes - x.outstandingBytes)
+    .slice(0, 5)
+    .map((e) => ({ comm: e.comm, context: e.context, pids: e.pids.size, outstandingCount: e.outstandingCount, outstandingBytes: e.outstandingBytes }));
+}
+
+/**
+ * Who made a site's outstanding objects, in words with the preposition: `by kobjleak (pid 2117)`,
+ * `by 150 tasks: schedstat-keep ×150 (150 pids)`, `in softirq context`.
+ */
+export function holdersPhrase(s: Pick<PairedSite, 'comm' | 'pid' | 'taskCount' | 'topTasks' | 'topComms'>): string {
+  if (s.comm !== null && s.pid !== null) return `by ${s.comm} (pid ${s.pid})`;
+  if (s.taskCount === 1 && s.topTasks.length === 1) {
+    const t = s.topTasks[0];
+    return t.context !== 'task' ? `in ${t.comm} context` : t.pid !== null ? `by ${t.comm} (pid ${t.pid})` : `by ${t.comm}`;
+  }
+  if (s.topComms.length === 1 && s.topComms[0].pids <= 1) return `by ${s.topComms[0].comm}`;
+  const parts = s.topComms.slice(0, 3).map((c) => `${c.comm} ×${c.outstandingCount}${c.pids > 1 ? ` (${c.pids} pids)` : ''}`);
+  return `by ${s.taskCount} tasks: ${parts.join(', ')}${s.topComms.length > 3 ? ', …' : ''}`;
 }
 
 function fmtBytes(n: number): string {
   return n >= 10240 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 }
 
-function buildFindings(sites: readonly PairedSite[], source: string): Finding[] {
+function buildFindings(sites: readonly PairedSite[], source: string, group: PairingGroup): Finding[] {
   const out: Finding[] = [];
   for (const s of sites) {
     if (!s.leak) continue;
     const what = s.cacheName ? `${s.cacheName} objects` : s.event === 'mm_page_alloc' ? 'pages' : `${s.event} objects`;
-    const who = s.comm !== null ? ` by ${s.comm}${s.pid !== null ? ` (pid ${s.pid})` : ''}` : '';
+    const who = s.taskCount > 0 ? ` ${holdersPhrase(s)}` : '';
+    const inIrq = s.interruptCount > 0 && s.interruptCount < s.outstandingCount ? ` (${s.interruptCount} in interrupt context)` : '';
     const rate = s.growthBytesPerSecond !== null ? `, +${s.growthBytesPerSecond.toFixed(1)} B/s` : '';
     out.push({
       kind: 'allocation-site-leak',
       severity: s.outstandingCount >= 100 && (s.growthR2 ?? 0) >= 0.95 ? 'critical' : 'warning',
-      title: `${s.site}: ${s.outstandingCount} ${what} allocated${who} never freed (${fmtBytes(s.outstandingBytes)}${rate})`,
+      title: `${s.site}: ${s.outstandingCount} ${what} allocated${who}${inIrq} never freed (${fmtBytes(s.outstandingBytes)}${rate})`,
       evidence: [
         {
           source,
@@ -1008,7 +1119,8 @@ function buildFindings(sites: readonly PairedSite[], source: string): Finding[] 
           detail:
             `${s.allocs} allocations from ${s.site}, ${s.frees} traced frees, ${s.inferredFrees} inferred frees; ` +
             `${s.outstandingCount} still allocated at the end of the trace, allocated steadily from ts ${s.firstOutstandingTs} to ${s.lastOutstandingTs} ` +
-            `(R² ${(s.growthR2 ?? 0).toFixed(3)}, ${(s.coverage * 100).toFixed(0)}% of the trace), oldest ${s.oldestAgeSeconds?.toFixed(2)} s old.`,
+            `(R² ${(s.growthR2 ?? 0).toFixed(3)}, ${(s.coverage * 100).toFixed(0)}% of the trace), oldest ${s.oldestAgeSeconds?.toFixed(2)} s old; ` +
+            `${(s.shareOfOutstanding * 100).toFixed(1)}% of the trace's outstanding bytes, allocated ${holdersPhrase(s)} (sites grouped by ${group}).`,
           values: {
             outstandingCount: s.outstandingCount,
             outstandingBytes: s.outstandingBytes,
@@ -1021,6 +1133,10 @@ function buildFindings(sites: readonly PairedSite[], source: string): Finding[] 
             firstOutstandingTs: s.firstOutstandingTs,
             lastOutstandingTs: s.lastOutstandingTs,
             stack: s.stack.slice(0, 8).join(' <- '),
+            taskCount: s.taskCount,
+            interruptCount: s.interruptCount,
+            shareOfOutstanding: s.shareOfOutstanding,
+            groupBy: group,
           },
         },
       ],

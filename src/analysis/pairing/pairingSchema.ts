@@ -26,10 +26,24 @@ export const PairingOptionsSchema = z.object({
   excludeComms: z.array(z.string()).optional(),
   /** Outstanding allocations younger than this at the end of the trace are reported apart. Default 1 s. */
   youngAgeSeconds: z.number().nonnegative().optional(),
-  /** Group sites by comm+pid (default) or by comm only. */
-  groupBy: z.enum(['pid', 'comm']).optional(),
-  /** A site needs at least this many mature outstanding objects to be called a leak. Default 10. */
+  /**
+   * What a site is (see PAIRING_GROUPS): `site` (default) the call site across every task, `stack`
+   * each distinct stack of it, `comm` the site per task name, `pid` per task (the old keying).
+   * Tasks are attributes of a site either way (its top tasks with counts).
+   */
+  groupBy: z.enum(['site', 'stack', 'comm', 'pid']).optional(),
+  /**
+   * The noise floor: a site needs at least this many mature outstanding objects to be called a
+   * leak (fewer cannot show a steady rise). Default 5.
+   */
   minLeakCount: z.number().int().positive().optional(),
+  /**
+   * The relative size of a culprit: its share of the trace's mature outstanding bytes (default
+   * 0.02). A site above the floor with this share is a leak however few objects each task holds;
+   * below the share it needs minLeakStrongCount objects (default 50) on its own.
+   */
+  minLeakShare: z.number().min(0).max(1).optional(),
+  minLeakStrongCount: z.number().int().positive().optional(),
   /** Result list lengths. Default 50 sites, 30 stacks, 30 tasks, 20 unmatched-free samples. */
   maxSites: z.number().int().positive().optional(),
   maxStacks: z.number().int().positive().optional(),
@@ -39,6 +53,33 @@ export const PairingOptionsSchema = z.object({
   source: z.string().optional(),
 });
 export type PairingOptions = z.infer<typeof PairingOptionsSchema>;
+
+export const PAIRING_GROUPS = ['site', 'stack', 'comm', 'pid'] as const;
+export type PairingGroup = (typeof PAIRING_GROUPS)[number];
+
+/** Who made an allocation: a task, or an interrupt handler (which only borrowed the interrupted task's comm/pid). */
+export const AllocationContextSchema = z.enum(['task', 'softirq', 'hardirq', 'nmi']);
+export type AllocationContext = z.infer<typeof AllocationContextSchema>;
+
+/** One task (or interrupt context) holding outstanding objects of a site. */
+export const SiteTaskSchema = z.object({
+  /** The task's comm; `softirq` / `hardirq` / `NMI` for interrupt context. */
+  comm: z.string(),
+  /** null for interrupt context (the pid printed is the interrupted task's). */
+  pid: z.number().int().nullable(),
+  context: AllocationContextSchema,
+  outstandingCount: z.number().int().nonnegative(),
+  outstandingBytes: z.number().nonnegative(),
+});
+/** A comm holding outstanding objects of a site, over all its pids. */
+export const SiteCommSchema = z.object({
+  comm: z.string(),
+  context: AllocationContextSchema,
+  /** Distinct pids of this comm holding objects (0 for interrupt context). */
+  pids: z.number().int().nonnegative(),
+  outstandingCount: z.number().int().nonnegative(),
+  outstandingBytes: z.number().nonnegative(),
+});
 
 export const LifetimeStatsSchema = z.object({
   count: z.number().int().nonnegative(),
@@ -53,8 +94,18 @@ export type LifetimeStats = z.infer<typeof LifetimeStatsSchema>;
 /** One ranked site: the report's AllocationSiteEntry fields plus pairing details. */
 export const PairedSiteSchema = z.object({
   site: z.string(),
+  /** Set when grouped by comm or pid (else null: the site spans tasks; see topComms). */
   comm: z.string().nullable(),
   pid: z.number().int().nullable(),
+  /** Distinct tasks (comm+pid, or interrupt context) holding its mature outstanding objects. */
+  taskCount: z.number().int().nonnegative(),
+  /** The tasks holding the most of them (at most 5), and the same by comm over all pids. */
+  topTasks: z.array(SiteTaskSchema),
+  topComms: z.array(SiteCommSchema),
+  /** Mature outstanding objects allocated in interrupt context (irq flags or softirq/hardirq frames). */
+  interruptCount: z.number().int().nonnegative(),
+  /** Share of the trace's mature outstanding bytes this site holds (0..1). */
+  shareOfOutstanding: z.number().min(0).max(1),
   /** kmalloc | kmem_cache_alloc | mm_page_alloc (the _node variants folded in). */
   event: z.string(),
   cacheName: z.string().nullable(),
@@ -122,6 +173,7 @@ export type PairedStack = z.infer<typeof PairedStackSchema>;
 export const PairedTaskSchema = z.object({
   comm: z.string(),
   pid: z.number().int().nullable(),
+  context: AllocationContextSchema,
   outstandingCount: z.number().int().nonnegative(),
   outstandingBytes: z.number().nonnegative(),
   allocs: z.number().int().nonnegative(),
@@ -174,6 +226,13 @@ export const PairingResultSchema = z.object({
   /** Sites with allocations younger than youngAgeSeconds at the end (may just not be freed yet). */
   youngAllocations: z.array(z.object({ site: z.string(), comm: z.string().nullable(), pid: z.number().int().nullable(), count: z.number().int(), bytes: z.number() })),
   findings: z.array(FindingSchema),
-  options: z.object({ youngAgeSeconds: z.number(), excludedComms: z.array(z.string()), groupBy: z.string() }),
+  options: z.object({
+    youngAgeSeconds: z.number(),
+    excludedComms: z.array(z.string()),
+    groupBy: z.enum(PAIRING_GROUPS),
+    minLeakCount: z.number().int(),
+    minLeakShare: z.number(),
+    minLeakStrongCount: z.number().int(),
+  }),
 });
 export type PairingResult = z.infer<typeof PairingResultSchema>;

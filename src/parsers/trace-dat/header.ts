@@ -111,6 +111,8 @@ class MetaBuilder {
   tsc2nsec: TraceDatHeader['tsc2nsec'] = null;
   readonly unsupported: string[] = [];
   topBuffer: { cpus: CpuData[]; sectionAt: number } | null = null;
+  /** v7 instance buffers (record -B NAME), in file order: read when the top buffer holds no data. */
+  instanceBuffers: { name: string; clock: string; cpus: CpuData[]; sectionAt: number }[] = [];
   readonly sectionOffsets = new Map<number, number>();
 
   constructor(readonly endian: Endian) {}
@@ -224,10 +226,6 @@ class MetaBuilder {
       this.unsupported.push(`trace instance '${name.text}' (only the top buffer is read)`);
       return;
     }
-    if (name.text !== '') {
-      this.unsupported.push(`trace instance '${name.text}' (only the top buffer is read)`);
-      return;
-    }
     const clock = cstringAt(data, name.next);
     let at = clock.next;
     if (at + 8 > data.length) throw corrupt('BUFFER option cut short');
@@ -237,6 +235,10 @@ class MetaBuilder {
     if (count > 65536 || at + count * 20 > data.length) throw corrupt(`BUFFER option declares ${count} CPUs in ${data.length} bytes`);
     const cpus: CpuData[] = [];
     for (let i = 0; i < count; i++, at += 20) cpus.push({ cpu: e.u32(data, at), offset: e.u64(data, at + 4), size: e.u64(data, at + 12) });
+    if (name.text !== '') {
+      this.instanceBuffers.push({ name: name.text, clock: clock.text, cpus, sectionAt: e.u64(data, 0) });
+      return;
+    }
     this.topBuffer = { cpus, sectionAt: e.u64(data, 0) };
     if (clock.text) this.traceClock = clock.text;
   }
@@ -353,10 +355,20 @@ export async function readTraceDatHeader(source: ByteSource, limits: Decompressi
       if (s.id !== id) throw corrupt(`the ${what} section at ${at} has id ${s.id}`);
       await read(s.cursor);
     }
-    if (!meta.topBuffer) throw corrupt('no BUFFER option for the top trace buffer');
-    cpus = meta.topBuffer.cpus;
+    const hasData = (b: { cpus: CpuData[] }) => b.cpus.some((c) => c.size > 0);
+    let buffer: { cpus: CpuData[]; sectionAt: number } | null = meta.topBuffer;
+    const instances = meta.instanceBuffers;
+    // `trace-cmd record -B NAME` alone leaves the top buffer empty: the data is the instance's
+    const instance = (buffer === null || !hasData(buffer)) ? instances.find(hasData) : undefined;
+    if (instance) {
+      buffer = instance;
+      if (instance.clock) meta.traceClock = instance.clock;
+    }
+    for (const b of instances) if (b !== instance) meta.unsupported.push(`trace instance '${b.name}' (${instance ? `only instance '${instance.name}'` : 'only the top buffer'} is read)`);
+    if (!buffer) throw corrupt('no BUFFER option for the top trace buffer');
+    cpus = buffer.cpus;
     // the BUFFER FLYRECORD section's flags say whether its CPU data is in compressed chunks
-    const flags = new HeaderCursor(source, endian, meta.topBuffer.sectionAt + 2);
+    const flags = new HeaderCursor(source, endian, buffer.sectionAt + 2);
     chunked = ((await flags.u16('flyrecord section flags')) & 1) === 1;
     if (chunked && !compression) throw corrupt('compressed CPU data in a file without compression');
   }

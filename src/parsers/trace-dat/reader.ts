@@ -251,6 +251,8 @@ interface Decoder {
   readonly name: string;
   readonly kind: TraceEventKind | 'kernel_stack' | 'user_stack' | null;
   readonly pid: EventField | undefined;
+  /** common_flags: the irq context bits (see dataEvent). */
+  readonly flags: EventField | undefined;
   readonly f: Readonly<Record<string, EventField | undefined>>;
   readonly gfp: readonly FlagName[] | null;
   /** `__GFP_ACCOUNT`'s bit, for kmalloc's `accounted=` computed from gfp_flags. */
@@ -274,6 +276,7 @@ function decoderOf(format: EventFormat): Decoder {
     name,
     kind,
     pid: format.fields.get('common_pid'),
+    flags: format.fields.get('common_flags'),
     f,
     gfp,
     accountBit: format.printFmt.includes('accounted=') && !f.accounted && account ? account.value : null,
@@ -467,6 +470,9 @@ export async function parseTraceDatSource(source: ByteSource, options: TraceDatP
     const f = d.f;
     const pid = num(u, at, d.pid) ?? -1;
     const rec = newTraceEvent(ts, cpu, commOf(pid), pid, undefined, kind, eventNo);
+    const irq = num(u, at, d.flags);
+    // trace_flag_type: 0x08 HARDIRQ, 0x10 SOFTIRQ, 0x40 NMI (the `h`/`s`/`z` of the text flags column)
+    if (irq !== undefined && (irq & 0x58) !== 0) rec.irqContext = irq & 0x40 ? 'nmi' : irq & 0x08 ? 'hardirq' : 'softirq';
     if (f.call_site) rec.callSite = symbolAt(u, at + f.call_site.offset, f.call_site.size);
     if (f.ptr) rec.ptr = ptrOf(u, at, f.ptr);
     rec.bytesReq = num(u, at, f.bytes_req);

@@ -46,7 +46,7 @@ function createCore(): ParserCore<TraceCmdCpuStat> {
     line(text, lineNo, emit) {
       const s = text.trim();
       if (s.length === 0) return emit.skip('blank');
-      if (s.startsWith('cpus=') || s === 'Kernel buffer statistics:' || s.startsWith('Note:') || s.startsWith('recorded in the trace data') || s.startsWith('They should')) {
+      if (s.startsWith('cpus=') || s === 'Kernel buffer statistics:' || s.startsWith('Note:') || s.startsWith('recorded in the trace data') || s.startsWith('They should') || s.startsWith('Buffer: ')) {
         return emit.skip('header');
       }
       if (s.startsWith('CPU: ')) {

@@ -66,6 +66,12 @@ export const TraceEventSchema = z.object({
   /** Interned kernel stack (see TraceStackRecord). */
   stackId: z.number().int().optional(),
   userStackId: z.number().int().optional(),
+  /**
+   * Interrupt context from the irq-flags column (latency format `..s1.`, `d.h2.`; trace.dat
+   * common_flags): the allocation was made by a softirq / hardirq / NMI handler, not by the task
+   * named in the comm column (it was only interrupted). Absent: task context, or no flags printed.
+   */
+  irqContext: z.enum(['softirq', 'hardirq', 'nmi']).optional(),
   /** 1-based line of the event in the artefact. */
   line: z.number().int().positive(),
 });
@@ -104,6 +110,7 @@ export function newTraceEvent(ts: number, cpu: number, comm: string, pid: number
     mmId: undefined,
     stackId: undefined,
     userStackId: undefined,
+    irqContext: undefined,
     line,
   };
 }
@@ -318,6 +325,21 @@ let prefixCommEnd = 0;
 let prefixPid = -1;
 let prefixTgid: number | undefined;
 let prefixCpu = -1;
+/** Interrupt context of the flags column: 0 none / not printed, 1 softirq, 2 hardirq, 3 NMI. */
+let prefixIrq = 0;
+export const IRQ_CONTEXTS = [undefined, 'softirq', 'hardirq', 'nmi'] as const;
+
+/**
+ * The hardirq/softirq character of a flags token (third position: irqs-off, need-resched,
+ * hardirq/softirq, preempt depth...): `s` softirq, `h`/`H` hardirq (H: hardirq inside a
+ * softirq), `z`/`Z` NMI; `b` (bottom halves disabled) and `.` are task context.
+ */
+function irqOfFlag(c: number): number {
+  if (c === 115) return 1; // s
+  if (c === 104 || c === 72) return 2; // h H
+  if (c === 122 || c === 90) return 3; // z Z
+  return 0;
+}
 
 function setPrefix(commStart: number, commEnd: number, pid: number, tgid: number | undefined, cpu: number): boolean {
   prefixCommStart = commStart;
@@ -339,6 +361,17 @@ function parsePrefix(u: Bytes, s: string, start: number, end: number): boolean {
   while (b < e && isSpace(u[b])) b++;
   let cpu = -1;
   let tgid: number | undefined;
+  prefixIrq = 0;
+  // `trace-cmd report` of an instance buffer (record -B NAME) starts every line with `NAME: `
+  if (b < e && u[b] !== 60) {
+    let k = b;
+    while (k < e && !isSpace(u[k])) k++;
+    if (k - b >= 2 && k < e && u[k - 1] === 58 && u[k - 2] !== 58) {
+      let j = k;
+      while (j < e && isSpace(u[j])) j++;
+      if (j < e) b = j;
+    }
+  }
   // flags token right before the timestamp (`.N..`, `d..2.`), or trace-cmd -l's CPU+flags (`1d..2.`)
   if (e > b && u[e - 1] !== 93) {
     let k = e;
@@ -350,6 +383,7 @@ function parsePrefix(u: Bytes, s: string, start: number, end: number): boolean {
     for (let i = d; ok && i < e; i++) if (!isFlagChar(u[i])) ok = false;
     if (ok && d - k <= 4) {
       if (d > k) cpu = Number(s.slice(k, d));
+      if (flagsLen >= 3) prefixIrq = irqOfFlag(u[d + 2]);
       e = k;
       while (e > b && isSpace(u[e - 1])) e--;
     }
@@ -1282,6 +1316,7 @@ export function createTraceCore(options: TraceCoreOptions): TraceCore {
         return;
       }
       const rec = newTraceEvent(tsv, cpu, prefixCommEnd > prefixCommStart ? text.slice(prefixCommStart, prefixCommEnd) : '', prefixPid, prefixTgid, kind, lineNo);
+      if (prefixIrq !== 0) rec.irqContext = IRQ_CONTEXTS[prefixIrq];
       const slot = useMemo && kindIndex <= MEMO_LAST_KIND ? memoSlot(kindIndex, u, fieldsAt, n) : -1;
       let missing: string | null = null;
       let eventMemo: FieldMemo | null = null;
