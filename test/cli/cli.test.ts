@@ -110,14 +110,40 @@ describe('memforensics CLI', () => {
       expect(u.stderr).toContain("try 'memforensics --help'");
       expect(u.stderr).not.toContain('    at ');
     }
-    const none = await cli('analyze', path.join(SAMPLES, 'nowhere'));
-    expect(none.code).toBe(1);
-    expect(none.stderr).toContain(`${path.join(SAMPLES, 'nowhere')}: no such file or directory`);
-    const empty = await cli('analyze', mkdtempSync(path.join(tmpdir(), 'mf-empty-')));
-    expect(empty.code).toBe(1);
-    expect(empty.stderr).toContain('no capture files under');
-    const each = await cli('analyze', path.join(SAMPLES, 'nowhere'), '--each');
-    expect([each.code, each.stderr.trim()]).toEqual([1, `memforensics: --each: ${path.join(SAMPLES, 'nowhere')}: no such folder`]);
+    // Node's parseArgs explains `--` after an unknown option: one sentence is enough.
+    expect((await cli('analyze', D3, '--nope')).stderr).toBe("memforensics: Unknown option '--nope'; try 'memforensics --help'\n");
+  });
+
+  it('an empty input set is an error (exit 2), with the reason for each path', async () => {
+    const nowhere = path.join(SAMPLES, 'nowhere');
+    const none = await cli('analyze', nowhere);
+    expect([none.code, none.stderr]).toEqual([2, `memforensics: ${nowhere}: no such file or directory\n`]);
+    const emptyDir = mkdtempSync(path.join(tmpdir(), 'mf-empty-'));
+    const empty = await cli('analyze', emptyDir);
+    expect([empty.code, empty.stderr]).toEqual([2, `memforensics: no capture files under ${emptyDir}\n`]);
+    // Only documentation: still nothing to analyse.
+    writeFileSync(path.join(emptyDir, 'README.md'), '# notes\n');
+    expect((await cli('analyze', emptyDir)).code).toBe(2);
+    const baseline = await cli('analyze', D3, '--baseline', nowhere);
+    expect([baseline.code, baseline.stderr]).toEqual([2, `memforensics: --baseline: ${nowhere}: no such file or directory\n`]);
+    const each = await cli('analyze', nowhere, '--each');
+    expect([each.code, each.stderr.trim()]).toEqual([2, `memforensics: --each: ${nowhere}: no such folder`]);
+    const noRuns = await cli('analyze', emptyDir, '--each');
+    expect([noRuns.code, noRuns.stderr.trim()]).toEqual([2, `memforensics: --each: ${emptyDir} has no subfolders (each subfolder is one run)`]);
+  });
+
+  it('files that exist but cannot be analysed: each on stderr with its hint, exit 1', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-bad-'));
+    writeFileSync(path.join(dir, 'blob.txt'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
+    writeFileSync(path.join(dir, 'notes.txt'), 'hello\nworld\n');
+    const r = await cli('analyze', dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `memforensics: ${path.join(dir, 'blob.txt')}: binary file, not a text capture (BINARY_INPUT)`,
+      `memforensics: ${path.join(dir, 'notes.txt')}: not a format memforensics knows (use --format to force one) (UNRECOGNIZED_FORMAT)`,
+      'memforensics: none of the 2 files could be analysed (see above)',
+    ]);
   });
 
   it('--version and -V print the version of package.json', async () => {
