@@ -8,6 +8,7 @@ import { reduceSeries, robustSigma, tailSigma } from './reduce.js';
 import { splitRestarts, type Segment } from './segments.js';
 import { senSlope } from './senSlope.js';
 import { timeToLimit } from './timeToLimit.js';
+import { formatQuantity, formatTime } from '../../core/format.js';
 
 /**
  * detectLeakTrend: is this series leaking, how fast, since when, and when does it hit its limit?
@@ -201,10 +202,9 @@ function baseResult(series: TrendSeriesInput, limit: number | null): LeakTrendRe
   };
 }
 
+/** A rate for the reason sentence, as the report prints it (sizes humanised: `2.89 GiB/h`). */
 function fmtRate(perHour: number, unit: string | undefined): string {
-  const a = Math.abs(perHour);
-  const s = a >= 100 ? perHour.toFixed(0) : a >= 1 ? perHour.toFixed(2) : perHour.toPrecision(3);
-  return `${s} ${unit ?? 'units'}/h`;
+  return `${formatQuantity(perHour, unit ?? 'units')}/h`;
 }
 
 function attachProjection(
@@ -459,7 +459,7 @@ function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): Leak
     rateStats = all;
     r.onsetAtStart = k0 === 0;
     r.onset = r.onsetAtStart ? r.analysed!.start : T[fits[k0].start];
-    reason = `lower envelope rises ${fmtRate(all.sen.slope * H, series.unit)} (p=${all.mk.pValue.toPrecision(2)}) since ${r.onset}, still rising in the last regime`;
+    reason = `lower envelope rises ${fmtRate(all.sen.slope * H, series.unit)} (p=${all.mk.pValue.toPrecision(2)}) since ${formatTime(r.onset)}, still rising in the last regime`;
     return true;
   };
   if (last.rising && longEnough && newHighs) {
@@ -474,7 +474,7 @@ function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): Leak
     verdict = 'leak';
     r.onsetAtStart = fits[k].start === 0;
     r.onset = r.onsetAtStart ? r.analysed.start : T[fits[k].start];
-    reason = `lower envelope rises ${fmtRate(rateStats.sen.slope * H, series.unit)} (p=${rateStats.mk.pValue.toPrecision(2)})${r.onsetAtStart ? '' : ` since ${r.onset}`}`;
+    reason = `lower envelope rises ${fmtRate(rateStats.sen.slope * H, series.unit)} (p=${rateStats.mk.pValue.toPrecision(2)})${r.onsetAtStart ? '' : ` since ${formatTime(r.onset)}`}`;
   } else if (continuing()) {
     verdict = 'leak';
   } else if (ups.length >= 3 && downs === 0) {
@@ -508,8 +508,8 @@ function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): Leak
       verdict = jumps >= ramps ? 'step' : 'plateau';
       reason =
         verdict === 'step'
-          ? `level jumped by ${rise.toPrecision(3)} ${series.unit ?? ''} and is flat since ${T[fits[K - 1].start]}`
-          : `rose by ${rise.toPrecision(3)} ${series.unit ?? ''} (warm-up) and is flat since ${T[fits[K - 1].start]}`;
+          ? `level jumped by ${formatQuantity(rise, series.unit)} and is flat since ${formatTime(T[fits[K - 1].start])}`
+          : `rose by ${formatQuantity(rise, series.unit)} (warm-up) and is flat since ${formatTime(T[fits[K - 1].start])}`;
     } else {
       verdict = 'no-leak';
       reason = `no significant rise of the lower envelope (p=${last.mk.pValue.toPrecision(2)})`;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UsageRoleSchema, type Finding } from '../../core/models.js';
 import { LeakTrendResultSchema, type LeakTrendResult } from './detectLeakTrend.js';
-import { formatBytes, formatDuration } from '../../core/format.js';
+import { formatBytes, formatDuration, formatQuantity } from '../../core/format.js';
 import { gradeLeak, type AlertThresholds } from '../alerts.js';
 
 /** A report `trends` entry: the trend engine's result for one series, named and placed. */
@@ -32,6 +32,18 @@ export interface TrendFindingOptions {
   /** Bytes per unit of the series (1024 for kB), to grade by bytes; null for non-memory units. */
   bytesPerUnit?: number | null;
   thresholds?: Partial<AlertThresholds>;
+}
+
+/**
+ * The evidence sentence of a trend, for people: the series, what it does at what rate (sizes
+ * humanised), the 95 % interval when it says more than the rate, the time to the limit, the method.
+ */
+function trendEvidenceSentence(result: LeakTrendResult, series: string): string {
+  const unit = result.unit ?? undefined;
+  const perHour = (x: number) => `${formatQuantity(x, unit ?? 'units')}/h`;
+  const ci = result.ci95 && perHour(result.ci95[0]) !== perHour(result.ci95[1]) ? `; 95 % interval ${perHour(result.ci95[0])} to ${perHour(result.ci95[1])}` : '';
+  const ttl = result.verdict === 'leak' && result.timeToLimitSeconds !== null ? `; reaches the limit in ${formatDuration(result.timeToLimitSeconds)}` : '';
+  return `${series}: ${result.reason}${ci}${ttl}. Method: ${result.method}.`;
 }
 
 /**
@@ -66,7 +78,7 @@ export function toTrendFinding(result: LeakTrendResult, source: string, series: 
     evidence: [
       {
         source,
-        detail: `${result.reason} (${result.method})`,
+        detail: trendEvidenceSentence(result, series),
         values: {
           slopePerHour: result.slopePerHour,
           ci95Low: result.ci95?.[0] ?? null,
