@@ -75,6 +75,29 @@ describe('memforensics CLI', () => {
     expect(report.comparison.gone).toBeGreaterThan(0);
   });
 
+  it('--baseline in the default Markdown output: the fix verdict and the before/after table of D4', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-cmp-'));
+    const html = path.join(dir, 'cmp.html');
+    const r = await cli('analyze', path.join(SAMPLES, 'captures/D4_control'), '-b', path.join(SAMPLES, 'captures/D4_leak'), '--html', html, '-q');
+    expect(r.code).toBe(0);
+    const md = r.stdout;
+    const start = md.indexOf('## Comparison with the baseline');
+    expect(start).toBeGreaterThan(0);
+    const section = md.slice(start, md.indexOf('\n## ', start + 1)).split('\n');
+    expect(section).toContain('Verdict before → after: **leak** → **no-leak**; **the fix holds**. 3 gone, 0 remain, 0 new.');
+    // The leak's usage trends at 2.89 GiB/h before, flat after the fix.
+    expect(section.filter((l) => l.startsWith('|'))).toEqual([
+      '| Status | What | Item | Before | After | Measure |',
+      '| --- | --- | --- | ---: | ---: | --- |',
+      '| gone | usage trend | `AnonPages` | +2.89 GiB/h | 0 B/h | slope per hour |',
+      '| gone | usage trend | `Used` | +2.49 GiB/h | -421 MiB/h | slope per hour |',
+      '| gone | usage trend | `rss` | +2.89 GiB/h | 0 B/h | slope per hour |',
+    ]);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<tr><td><span class="badge v-no-leak">gone</span></td><td>usage trend</td><td class="wrap"><code>rss</code></td><td class="num">+2.89 GiB/h</td><td class="num">0 B/h</td><td>slope per hour</td></tr>');
+    expect(page).toContain('<span class="badge v-no-leak">the fix holds</span>');
+  });
+
   it('lists unreadable and unplaceable files with an error and goes on', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-cli-'));
     writeFileSync(path.join(dir, 'notes.txt'), 'hello\nworld\n');
