@@ -25,7 +25,7 @@ const USAGE = `memforensics: offline forensics of Linux memory growth
 
 Usage:
   memforensics analyze PATH... [options]   analyse capture files and folders (.gz transparently)
-  memforensics detect PATH...              show the detected format of each file
+  memforensics detect PATH...              show the detected format of each file (exit 2 if a path is missing)
   memforensics formats                     list the supported formats
   memforensics capture [--print] [ARGS]    run the capture kit (POSIX sh, for the device), or print it
                                            (memforensics capture --print > capture.sh; sh capture.sh -h)
@@ -126,7 +126,9 @@ async function capture(args: string[]): Promise<number> {
 async function detect(paths: string[]): Promise<number> {
   if (paths.length === 0) throw new UsageError('detect needs at least one path');
   const { files, missing } = await listArtefactFiles(paths);
-  for (const m of missing) process.stdout.write(`${m}\tmissing\n`);
+  // Missing paths on stderr, as ls and rg report them; stdout keeps one tab-separated line per file.
+  for (const m of missing) process.stderr.write(`memforensics: ${m}: ${(await whyUnreadable(m)) ?? 'cannot be read'}\n`);
+  if (files.length === 0) return 2;
   for (const f of files) {
     const kind = await contentKind(f.path);
     if (kind === 'trace-cmd-dat' || kind === 'binary') {
@@ -137,7 +139,7 @@ async function detect(paths: string[]): Promise<number> {
     const best = candidates[0];
     process.stdout.write(best ? `${f.path}\t${best.format}\t${best.confidence.toFixed(2)}\t${best.reason}\n` : `${f.path}\tunrecognized\n`);
   }
-  return 0;
+  return missing.length ? 2 : 0;
 }
 
 async function analyzeCommand(args: string[]): Promise<number> {
@@ -409,6 +411,7 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 
 export async function run(argv: string[]): Promise<number> {
   quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   try {
     return await main(argv);
   } catch (e) {

@@ -215,5 +215,10 @@ describe('memforensics CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/buddyinfo\.txt\tbuddyinfo\t/);
     expect(r.stdout).toMatch(/unusable_index\.txt\textfrag-unusable\t/);
+    // A missing path: on stderr, exit 2, the other paths still detected.
+    const nowhere = path.join(SAMPLES, 'nowhere');
+    const m = await cli('detect', nowhere, path.join(SAMPLES, 'captures/D5_fragmentation/buddyinfo.txt'));
+    expect([m.code, m.stderr]).toEqual([2, `memforensics: ${nowhere}: no such file or directory\n`]);
+    expect(m.stdout).toMatch(/^\S+buddyinfo\.txt\tbuddyinfo\t/);
   });
 });

@@ -61,7 +61,7 @@ export function toTrendFinding(result: LeakTrendResult, source: string, series: 
   const ttl = result.timeToLimitSeconds;
   const severity =
     result.verdict === 'leak' ? gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: ttl, limitBytes }, options.thresholds) : 'info';
-  const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${result.slopePerHour?.toPrecision(3)} ${unit}/h`;
+  const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${formatQuantity(result.slopePerHour, unit || 'units')}/h`;
   const title =
     result.verdict === 'leak'
       ? `${series} grows steadily at ${rate}` + (ttl !== null ? `: reaches the limit in ${formatDuration(ttl)}` : '')
