@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EvidenceSchema } from '../core/models.js';
-import { formatBytes } from '../core/format.js';
+import { formatBytes, formatDuration, formatTime } from '../core/format.js';
 import { pagetypeinfoAsBuddyinfo, type BuddyinfoSnapshot, type ExtfragSnapshot, type PagetypeinfoSnapshot } from '../parsers/buddyinfo/index.js';
 import { meminfoSeries, type MeminfoSnapshot } from '../parsers/meminfo/index.js';
 import { analyzeFragmentation, type FragmentationAnalysis, type ZoneFragmentation } from './fragmentation.js';
@@ -357,7 +357,7 @@ export function classifyMemoryGrowth(input: ClassifyMemoryGrowthInput, options: 
       };
       if (w.freeRecovery !== null && w.freeRecovery >= 0.7) {
         leakAgainst.push(
-          ev('leak', 0.3, buddySource, `after the release at ${w.start.time}, ${pct(w.freeRecovery)} of the free memory came back within ${w.durationSeconds.toFixed(0)} s: nothing kept it`, wv),
+          ev('leak', 0.3, buddySource, `after the release at ${formatTime(w.start.time)}, ${pct(w.freeRecovery)} of the free memory came back within ${formatDuration(w.durationSeconds)}: nothing kept it`, wv),
         );
         if (kz.fragmented && kz.persistent) {
           fragFor.push(
@@ -373,7 +373,7 @@ export function classifyMemoryGrowth(input: ClassifyMemoryGrowthInput, options: 
           fragFor.push(ev('fragmentation', 0.05, buddySource, 'the zone re-merged its free blocks after the release: transient fragmentation', wv));
         }
       } else if (w.freeRecovery !== null && w.freeRecovery < 0.3) {
-        leakFor.push(ev('leak', 0.3, buddySource, `after the release at ${w.start.time} only ${pct(w.freeRecovery)} of the free memory came back: something keeps it`, wv));
+        leakFor.push(ev('leak', 0.3, buddySource, `after the release at ${formatTime(w.start.time)} only ${pct(w.freeRecovery)} of the free memory came back: something keeps it`, wv));
       }
     } else if (kz.active) {
       notes.push('no release of memory after the worst point: the capture ends in the stressed state');

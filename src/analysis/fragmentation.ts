@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { olsSlope } from './trend/ols.js';
 import type { Finding } from '../core/models.js';
-import { formatBytes } from '../core/format.js';
+import { formatBytes, formatTime } from '../core/format.js';
 import { zoneKey, type BuddyinfoSnapshot, type BuddyZone, type ExtfragSnapshot } from '../parsers/buddyinfo/index.js';
 
 /**
@@ -512,7 +512,7 @@ export function fragmentationFindings(analysis: FragmentationAnalysis, source = 
     if (z.idleWindow) {
       evidence.push({
         source,
-        detail: `after the release at ${z.idleWindow.start.time}: free memory recovered ${((z.idleWindow.freeRecovery ?? 1) * 100).toFixed(0)}%, unusable index at order ${analysis.highOrder} is ${z.end.unusableHigh.toFixed(3)} (${(z.idleWindow.unusableHighVsBaseline ?? 0).toFixed(1)}x baseline), recovery ${z.idleWindow.recovered}`,
+        detail: `after the release at ${formatTime(z.idleWindow.start.time)}: free memory recovered ${((z.idleWindow.freeRecovery ?? 1) * 100).toFixed(0)}%, unusable index at order ${analysis.highOrder} is ${z.end.unusableHigh.toFixed(3)} (${(z.idleWindow.unusableHighVsBaseline ?? 0).toFixed(1)}x baseline), recovery ${z.idleWindow.recovered}`,
         values: {
           freeRecovery: z.idleWindow.freeRecovery,
           unusableHighVsBaseline: z.idleWindow.unusableHighVsBaseline,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Evidence, Finding } from '../core/models.js';
 import { ASSUMED_TIME_AXIS_MARK, FindingSchema } from '../core/models.js';
-import { formatBytes } from '../core/format.js';
+import { formatBytes, formatQuantity } from '../core/format.js';
 import type { MeminfoSnapshot } from '../parsers/meminfo/index.js';
 import { detectLeakTrend, type LeakTrendResult } from './trend/index.js';
 import { gradeLeak, type AlertThresholds } from './alerts.js';
@@ -254,7 +254,7 @@ export function meminfoAttribution(snapshots: readonly MeminfoSnapshot[], option
       {
         source,
         lines,
-        detail: `${field}: ${c.startKb} kB -> ${c.endKb} kB (peak ${c.peakKb} kB), ${rate}${c.pValue !== null ? `, p=${c.pValue.toPrecision(2)}` : ''}${timeAssumed ? ` ${ASSUMED_TIME_AXIS_MARK}` : ''}: ${c.reason}`,
+        detail: `${field}: ${formatQuantity(c.startKb, 'kB')} -> ${formatQuantity(c.endKb, 'kB')} (peak ${formatQuantity(c.peakKb, 'kB')}), ${rate}${c.pValue !== null ? `, p=${c.pValue.toPrecision(2)}` : ''}${timeAssumed ? ` ${ASSUMED_TIME_AXIS_MARK}` : ''}: ${c.reason}`,
         values: { startKb: c.startKb, peakKb: c.peakKb, endKb: c.endKb, slopeKbPerHour: c.slopeKbPerHour, onset: c.onset, timeToLimitSeconds: c.timeToLimitSeconds },
       },
     ];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ASSUMED_TIME_AXIS_MARK, FindingSchema, type Evidence, type Finding } from '../core/models.js';
-import { formatBytes, formatDuration } from '../core/format.js';
+import { formatBytes, formatDuration, formatNumber, formatTime } from '../core/format.js';
 import type { SlabinfoSnapshot } from '../parsers/slabinfo/index.js';
 import { detectLeakTrend, mannKendall, senSlope, type LeakTrendResult } from './trend/index.js';
 
@@ -428,7 +428,7 @@ export function slabGrowth(snapshots: readonly SlabinfoSnapshot[], options: Slab
 
 function findingFor(e: SlabGrowthResultEntry, lines: [number, number] | undefined): Finding {
   const perHour = e.slopeObjectsPerHour ?? 0;
-  const rate = `${Math.round(perHour)} objects/h (${formatBytes(e.slopeBytesPerHour ?? 0)}/h)`;
+  const rate = `${formatNumber(Math.round(perHour))} objects/h (${formatBytes(e.slopeBytesPerHour ?? 0)}/h)`;
   const span = e.window.end - e.window.start;
   const evidence: Evidence[] = [
     {
@@ -437,7 +437,7 @@ function findingFor(e: SlabGrowthResultEntry, lines: [number, number] | undefine
       detail:
         `${e.cache}: active_objs ${e.startObjects} -> ${e.startObjects + e.windowObjectsDelta} over ${formatDuration(span)}` +
         `${e.timeAssumed ? ` ${ASSUMED_TIME_AXIS_MARK}` : ''}, ${rate}, p=${e.pValue === null ? 'n/a' : e.pValue.toPrecision(2)}` +
-        (e.released ? `; released at ${e.releasedAt} (back to ${e.endObjects})` : ''),
+        (e.released ? `; released at ${formatTime(e.releasedAt)} (back to ${formatNumber(e.endObjects)})` : ''),
       values: {
         startObjects: e.startObjects,
         windowEndObjects: e.startObjects + e.windowObjectsDelta,

@@ -532,7 +532,7 @@ export function stackGrowthFindings(result: StackGrowthResult): Finding[] {
         evidence: [
           {
             source: e.source,
-            detail: `${e.tool}${e.map ? ` ${e.map}` : ''}: stack ${e.stack.slice(0, 4).join(' <- ')} ${allocated ? 'allocated' : 'holds'} ${e.points.map((p) => p.v).join(' → ')} bytes over ${e.snapshots} snapshots`,
+            detail: `${e.tool}${e.map ? ` ${e.map}` : ''}: stack ${e.stack.slice(0, 4).join(' <- ')} ${allocated ? 'allocated' : 'holds'} ${e.points.map((p) => formatBytes(p.v)).join(' → ')} over ${e.snapshots} snapshots`,
             values: { firstBytes: e.firstBytes, lastBytes: e.lastBytes, growthBytesPerSecond: rate, snapshots: e.snapshots, lastCount: e.lastCount },
           },
         ],

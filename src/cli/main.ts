@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -19,13 +19,13 @@ import { renderers } from './renderers.js';
 import type { Report } from '../report/schema.js';
 import { TOOL_VERSION } from '../pipeline/buildReport.js';
 import { compareSeverity, type FindingSeverity } from '../core/models.js';
-import { colourFor, InputError, parseFailOn, reachesFailLevel, UsageError } from './shared.js';
+import { colourFor, InputError, NoInputError, paintSeverityWords, parseFailOn, reachesFailLevel, UsageError } from './shared.js';
 
 const USAGE = `memforensics: offline forensics of Linux memory growth
 
 Usage:
   memforensics analyze PATH... [options]   analyse capture files and folders (.gz transparently)
-  memforensics detect PATH...              show the detected format of each file
+  memforensics detect PATH...              show the detected format of each file (exit 2 if a path is missing)
   memforensics formats                     list the supported formats
   memforensics capture [--print] [ARGS]    run the capture kit (POSIX sh, for the device), or print it
                                            (memforensics capture --print > capture.sh; sh capture.sh -h)
@@ -69,7 +69,8 @@ watch options (also -l, -i, -F, --fail-on and -q of analyze):
   --json                 print each change as one JSON line, and the final report as JSON
 
 Colour: severity words are coloured on a terminal; NO_COLOR=1 turns it off.
-Exit codes: 0 success, 1 no usable input, 2 usage error, 3 --fail-on threshold reached.`;
+Exit codes: 0 success, 1 no file could be analysed, 2 usage error or no input (missing paths, no capture
+            file), 3 --fail-on threshold reached.`;
 
 const TRY_HELP = "try 'memforensics --help'";
 
@@ -127,7 +128,9 @@ async function capture(args: string[]): Promise<number> {
 async function detect(paths: string[]): Promise<number> {
   if (paths.length === 0) throw new UsageError('detect needs at least one path');
   const { files, missing } = await listArtefactFiles(paths);
-  for (const m of missing) process.stdout.write(`${m}\tmissing\n`);
+  // Missing paths on stderr, as ls and rg report them; stdout keeps one tab-separated line per file.
+  for (const m of missing) process.stderr.write(`memforensics: ${m}: ${(await whyUnreadable(m)) ?? 'cannot be read'}\n`);
+  if (files.length === 0) return 2;
   for (const f of files) {
     const kind = await contentKind(f.path);
     if (kind === 'trace-cmd-dat' || kind === 'binary') {
@@ -138,7 +141,7 @@ async function detect(paths: string[]): Promise<number> {
     const best = candidates[0];
     process.stdout.write(best ? `${f.path}\t${best.format}\t${best.confidence.toFixed(2)}\t${best.reason}\n` : `${f.path}\tunrecognized\n`);
   }
-  return 0;
+  return missing.length ? 2 : 0;
 }
 
 async function analyzeCommand(args: string[]): Promise<number> {
@@ -221,9 +224,11 @@ async function analyzeCommand(args: string[]): Promise<number> {
     jobs,
   };
 
+  if (!values.each) await requireInput(positionals, '');
+  if (values.baseline?.length) await requireInput(values.baseline, '--baseline: ');
   const r = await renderers();
   const runs = values.each ? await subfolderRuns(positionals) : [{ name: '', paths: positionals }];
-  if (runs.length === 0) throw new InputError(`--each: ${positionals.join(', ')} ${positionals.length > 1 ? 'have' : 'has'} no subfolders (each subfolder is one run)`);
+  if (runs.length === 0) throw new NoInputError(`--each: ${positionals.join(', ')} ${positionals.length > 1 ? 'have' : 'has'} no subfolders (each subfolder is one run)`);
   const results: { name: string; report: Report; outDir?: string }[] = [];
   const written: string[] = [];
   for (const run of runs) {
@@ -256,15 +261,15 @@ async function analyzeCommand(args: string[]): Promise<number> {
     if (a.error) process.stderr.write(`memforensics: ${a.path}: ${a.error.message} (${a.error.code})\n`);
   }
   const analysable = reports.flatMap((x) => x.artefacts).filter((a) => !a.skipped && !a.sidecarOf);
-  if (analysable.length === 0) throw new InputError(`no capture files under ${positionals.join(', ')}`);
-  if (analysable.every((a) => a.error)) throw new InputError('no input could be analysed');
+  if (analysable.length === 0) throw new NoInputError(`no capture files under ${positionals.join(', ')}`);
+  if (analysable.every((a) => a.error)) throw new InputError(analysable.length === 1 ? 'the file could not be analysed (see above)' : `none of the ${analysable.length} files could be analysed (see above)`);
 
   if (values.each) {
     // NDJSON: one run per line, for jq, DuckDB's read_json_auto and other fleet tools.
     process.stdout.write(values.json ? results.map(({ name, report }) => `${JSON.stringify({ run: name, report })}\n`).join('') : runsTable(results, paint));
   } else {
     const { report } = results[0];
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : r.markdown(report));
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : paintSeverityWords(r.markdown(report), paint));
   }
   if (!quiet) {
     const artefacts = reports.reduce((n, x) => n + x.artefacts.length, 0);
@@ -282,12 +287,39 @@ async function analyzeCommand(args: string[]): Promise<number> {
   return reports.some((x) => reachesFailLevel(x.findings, failOn)) ? 3 : 0;
 }
 
+/** Why an explicit path cannot be read, as ls says it. */
+async function whyUnreadable(p: string): Promise<string | null> {
+  try {
+    await stat(p);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  }
+}
+
+/**
+ * An empty input set is an error, not an "inconclusive" report: every given path missing, or no file
+ * under them at all (documentation files do not count), exits 2 with the reason.
+ */
+async function requireInput(paths: readonly string[], flag: string): Promise<void> {
+  const { files } = await listArtefactFiles(paths);
+  if (files.some((f) => !f.documentation)) return;
+  const unreadable: string[] = [];
+  for (const p of paths) {
+    const why = await whyUnreadable(p);
+    if (why) unreadable.push(`${p}: ${why}`);
+  }
+  if (unreadable.length === paths.length) throw new NoInputError(`${flag}${unreadable.join('; ')}`);
+  throw new NoInputError(`${flag}no capture files under ${paths.join(', ')}${unreadable.length ? ` (${unreadable.join('; ')})` : ''}`);
+}
+
 /** `--each`: every subfolder of the given folders is one run (one capture bundle, one report). */
 async function subfolderRuns(paths: readonly string[]): Promise<{ name: string; paths: string[] }[]> {
   const runs: { name: string; paths: string[] }[] = [];
   for (const p of paths) {
     const entries = await readdir(p, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-      throw new InputError(e.code === 'ENOENT' ? `--each: ${p}: no such folder` : e.code === 'ENOTDIR' ? `--each: ${p} is a file, not a folder of runs` : `--each: ${p}: ${e.message}`);
+      throw new NoInputError(e.code === 'ENOENT' ? `--each: ${p}: no such folder` : e.code === 'ENOTDIR' ? `--each: ${p} is a file, not a folder of runs` : `--each: ${p}: ${e.message}`);
     });
     for (const e of entries.filter((x) => x.isDirectory() && !x.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
       runs.push({ name: paths.length > 1 ? `${path.basename(p)}/${e.name}` : e.name, paths: [path.join(p, e.name)] });
@@ -383,13 +415,20 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 
 export async function run(argv: string[]): Promise<number> {
   quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   try {
     return await main(argv);
   } catch (e) {
     const code = (e as { code?: string })?.code ?? '';
     if (e instanceof UsageError || code.startsWith('ERR_PARSE_ARGS_')) {
-      // One line and a pointer to the help, exit 2 (as argparse and rg do).
-      process.stderr.write(`memforensics: ${(e as Error).message.split('\n')[0]}; ${TRY_HELP}\n`);
+      // One line and a pointer to the help, exit 2 (as argparse and rg do). Node's parseArgs adds a
+      // paragraph on `--` to unknown options: the first sentence says it.
+      const message = (e as Error).message.split('\n')[0].split('. To specify a positional argument')[0];
+      process.stderr.write(`memforensics: ${message}; ${TRY_HELP}\n`);
+      return 2;
+    }
+    if (e instanceof NoInputError) {
+      process.stderr.write(`memforensics: ${e.message}\n`);
       return 2;
     }
     if (e instanceof InputError) {

@@ -2,14 +2,38 @@ import type { FindingSeverity } from '../core/models.js';
 
 /** A mistake in the command line: one line and exit 2. */
 export class UsageError extends Error {}
-/** Nothing usable to analyse (missing paths, an empty folder): exit 1. */
+/** Files were found but none could be analysed (all binary, unknown, unreadable): exit 1. */
 export class InputError extends Error {}
+/**
+ * An empty input set: the given paths do not exist, or hold no capture file. Exit 2, as grep and rg
+ * exit 2 for a missing path: a CI job must not pass on a report of nothing.
+ */
+export class NoInputError extends Error {}
 
-/** Severity words coloured on a terminal (never in files or pipes), unless NO_COLOR is set. */
+/** Severity words coloured on a terminal (never in files or pipes), unless NO_COLOR is set (https://no-color.org). */
 const SEVERITY_COLOUR: Record<FindingSeverity, string> = { critical: '\x1b[1;31m', warning: '\x1b[33m', info: '\x1b[36m' };
-export function colourFor(stream: NodeJS.WriteStream): (s: FindingSeverity) => string {
-  const on = stream.isTTY === true && !process.env.NO_COLOR;
-  return (s) => (on ? `${SEVERITY_COLOUR[s]}${s}\x1b[0m` : s);
+
+/** Paints a severity word (`text`, default the severity itself, e.g. `CRITICAL`) in its colour, or leaves it plain. */
+export type SeverityPainter = (severity: FindingSeverity, text?: string) => string;
+
+export function colourFor(stream: { isTTY?: boolean }, env: Record<string, string | undefined> = process.env): SeverityPainter {
+  const on = stream.isTTY === true && !env.NO_COLOR;
+  return (s, text = s) => (on ? `${SEVERITY_COLOUR[s]}${text}\x1b[0m` : text);
+}
+
+const SEVERITY_WORDS = /\*\*\[(CRITICAL|WARNING|INFO)\]\*\*|^(# memforensics: [A-Z -]+ )\((critical|warning|info)\)$|^(Severity: \*\*)(critical|warning|info)\*\*/gm;
+
+/**
+ * The Markdown report for a terminal: only the severity words (the heading's, the facts line's and each
+ * finding's `[CRITICAL]` tag) painted; the rest stays plain Markdown. Identity when painting is off.
+ */
+export function paintSeverityWords(markdown: string, paint: SeverityPainter): string {
+  return markdown.replace(SEVERITY_WORDS, (whole, tag?: string, head?: string, headSev?: string, facts?: string, factsSev?: string) => {
+    if (tag) return `**[${paint(tag.toLowerCase() as FindingSeverity, tag)}]**`;
+    if (head && headSev) return `${head}(${paint(headSev as FindingSeverity)})`;
+    if (facts && factsSev) return `${facts}${paint(factsSev as FindingSeverity)}**`;
+    return whole;
+  });
 }
 
 export type FailLevel = 'critical' | 'warning';

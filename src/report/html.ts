@@ -60,10 +60,16 @@ function verdictBadge(v: string): string {
   return `<span class="badge ${VERDICT_TONE.get(v) ?? 'v-other'}">${h(v)}</span>`;
 }
 
+/**
+ * The numbers behind an evidence sentence, under their JSON keys (for jq and DuckDB queries), folded:
+ * the sentence says them for people, so the keys never sit in the prose.
+ */
 function evidenceValues(values: Evidence['values']): string {
   if (!values) return '';
-  const parts = Object.entries(values).map(([k, v]) => `<span>${h(k)} <b>${h(typeof v === 'number' ? formatNumber(v) : (v ?? '–'))}</b></span>`);
-  return parts.length ? ` <span class="values">${parts.join('')}</span>` : '';
+  const parts = Object.entries(values)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `<span>${h(k)} <b>${h(typeof v === 'number' ? formatNumber(v) : v)}</b></span>`);
+  return parts.length ? ` <details class="values"><summary>numbers (JSON keys)</summary>${parts.join('')}</details>` : '';
 }
 
 function evidenceList(evidence: readonly Evidence[]): string {

@@ -30,16 +30,13 @@ const QUIET: ReadonlySet<string> = new Set<LeakTrendVerdict>(['no-leak', 'insuff
 /** A capture string in a table cell. */
 const cc = (s: string) => markdownCode(s, true);
 
+/**
+ * One evidence sentence and where to check it. The numbers behind it (`values`, keyed for programs:
+ * slopePerHour, ci95Low...) stay in the JSON report: the sentence already says them in words and units.
+ */
 function evidenceLine(e: Evidence, indent: string): string {
   const where = e.lines ? `${e.source}:${e.lines[0]}${e.lines[1] !== e.lines[0] ? `-${e.lines[1]}` : ''}` : e.source;
-  const values = e.values
-    ? Object.entries(e.values)
-        .filter(([, v]) => v !== null)
-        .slice(0, 8)
-        .map(([k, v]) => `${md(k)}=${typeof v === 'number' ? formatNumber(v) : md(v)}`)
-        .join(', ')
-    : '';
-  return `${indent}- ${md(e.detail)} (${markdownCode(where)})${values ? ` — ${values}` : ''}`;
+  return `${indent}- ${md(e.detail)} (${markdownCode(where)})`;
 }
 
 function section(out: string[], title: string, total: number, shown: number, lines: string[]): void {

@@ -75,6 +75,29 @@ describe('memforensics CLI', () => {
     expect(report.comparison.gone).toBeGreaterThan(0);
   });
 
+  it('--baseline in the default Markdown output: the fix verdict and the before/after table of D4', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-cmp-'));
+    const html = path.join(dir, 'cmp.html');
+    const r = await cli('analyze', path.join(SAMPLES, 'captures/D4_control'), '-b', path.join(SAMPLES, 'captures/D4_leak'), '--html', html, '-q');
+    expect(r.code).toBe(0);
+    const md = r.stdout;
+    const start = md.indexOf('## Comparison with the baseline');
+    expect(start).toBeGreaterThan(0);
+    const section = md.slice(start, md.indexOf('\n## ', start + 1)).split('\n');
+    expect(section).toContain('Verdict before → after: **leak** → **no-leak**; **the fix holds**. 3 gone, 0 remain, 0 new.');
+    // The leak's usage trends at 2.89 GiB/h before, flat after the fix.
+    expect(section.filter((l) => l.startsWith('|'))).toEqual([
+      '| Status | What | Item | Before | After | Measure |',
+      '| --- | --- | --- | ---: | ---: | --- |',
+      '| gone | usage trend | `AnonPages` | +2.89 GiB/h | 0 B/h | slope per hour |',
+      '| gone | usage trend | `Used` | +2.49 GiB/h | -421 MiB/h | slope per hour |',
+      '| gone | usage trend | `rss` | +2.89 GiB/h | 0 B/h | slope per hour |',
+    ]);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<tr><td><span class="badge v-no-leak">gone</span></td><td>usage trend</td><td class="wrap"><code>rss</code></td><td class="num">+2.89 GiB/h</td><td class="num">0 B/h</td><td>slope per hour</td></tr>');
+    expect(page).toContain('<span class="badge v-no-leak">the fix holds</span>');
+  });
+
   it('lists unreadable and unplaceable files with an error and goes on', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-cli-'));
     writeFileSync(path.join(dir, 'notes.txt'), 'hello\nworld\n');
@@ -110,14 +133,40 @@ describe('memforensics CLI', () => {
       expect(u.stderr).toContain("try 'memforensics --help'");
       expect(u.stderr).not.toContain('    at ');
     }
-    const none = await cli('analyze', path.join(SAMPLES, 'nowhere'));
-    expect(none.code).toBe(1);
-    expect(none.stderr).toContain(`${path.join(SAMPLES, 'nowhere')}: no such file or directory`);
-    const empty = await cli('analyze', mkdtempSync(path.join(tmpdir(), 'mf-empty-')));
-    expect(empty.code).toBe(1);
-    expect(empty.stderr).toContain('no capture files under');
-    const each = await cli('analyze', path.join(SAMPLES, 'nowhere'), '--each');
-    expect([each.code, each.stderr.trim()]).toEqual([1, `memforensics: --each: ${path.join(SAMPLES, 'nowhere')}: no such folder`]);
+    // Node's parseArgs explains `--` after an unknown option: one sentence is enough.
+    expect((await cli('analyze', D3, '--nope')).stderr).toBe("memforensics: Unknown option '--nope'; try 'memforensics --help'\n");
+  });
+
+  it('an empty input set is an error (exit 2), with the reason for each path', async () => {
+    const nowhere = path.join(SAMPLES, 'nowhere');
+    const none = await cli('analyze', nowhere);
+    expect([none.code, none.stderr]).toEqual([2, `memforensics: ${nowhere}: no such file or directory\n`]);
+    const emptyDir = mkdtempSync(path.join(tmpdir(), 'mf-empty-'));
+    const empty = await cli('analyze', emptyDir);
+    expect([empty.code, empty.stderr]).toEqual([2, `memforensics: no capture files under ${emptyDir}\n`]);
+    // Only documentation: still nothing to analyse.
+    writeFileSync(path.join(emptyDir, 'README.md'), '# notes\n');
+    expect((await cli('analyze', emptyDir)).code).toBe(2);
+    const baseline = await cli('analyze', D3, '--baseline', nowhere);
+    expect([baseline.code, baseline.stderr]).toEqual([2, `memforensics: --baseline: ${nowhere}: no such file or directory\n`]);
+    const each = await cli('analyze', nowhere, '--each');
+    expect([each.code, each.stderr.trim()]).toEqual([2, `memforensics: --each: ${nowhere}: no such folder`]);
+    const noRuns = await cli('analyze', emptyDir, '--each');
+    expect([noRuns.code, noRuns.stderr.trim()]).toEqual([2, `memforensics: --each: ${emptyDir} has no subfolders (each subfolder is one run)`]);
+  });
+
+  it('files that exist but cannot be analysed: each on stderr with its hint, exit 1', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mf-bad-'));
+    writeFileSync(path.join(dir, 'blob.txt'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
+    writeFileSync(path.join(dir, 'notes.txt'), 'hello\nworld\n');
+    const r = await cli('analyze', dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `memforensics: ${path.join(dir, 'blob.txt')}: binary file, not a text capture (BINARY_INPUT)`,
+      `memforensics: ${path.join(dir, 'notes.txt')}: not a format memforensics knows (use --format to force one) (UNRECOGNIZED_FORMAT)`,
+      'memforensics: none of the 2 files could be analysed (see above)',
+    ]);
   });
 
   it('--version and -V print the version of package.json', async () => {
@@ -181,5 +230,10 @@ describe('memforensics CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/buddyinfo\.txt\tbuddyinfo\t/);
     expect(r.stdout).toMatch(/unusable_index\.txt\textfrag-unusable\t/);
+    // A missing path: on stderr, exit 2, the other paths still detected.
+    const nowhere = path.join(SAMPLES, 'nowhere');
+    const m = await cli('detect', nowhere, path.join(SAMPLES, 'captures/D5_fragmentation/buddyinfo.txt'));
+    expect([m.code, m.stderr]).toEqual([2, `memforensics: ${nowhere}: no such file or directory\n`]);
+    expect(m.stdout).toMatch(/^\S+buddyinfo\.txt\tbuddyinfo\t/);
   });
 });

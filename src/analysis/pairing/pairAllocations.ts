@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatBytes } from '../../core/format.js';
 import type { Finding } from '../../core/models.js';
 import type { TraceEvent, TraceEventKind, TraceRecord, TraceStackRecord } from '../../parsers/tracecmd/core.js';
 import { detach } from '../../parsers/tracecmd/core.js';
@@ -1096,22 +1097,19 @@ export function holdersPhrase(s: Pick<PairedSite, 'comm' | 'pid' | 'taskCount' |
   return `by ${s.taskCount} tasks: ${parts.join(', ')}${s.topComms.length > 3 ? ', …' : ''}`;
 }
 
-function fmtBytes(n: number): string {
-  return n >= 10240 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
-}
-
 function buildFindings(sites: readonly PairedSite[], source: string, group: PairingGroup): Finding[] {
   const out: Finding[] = [];
   for (const s of sites) {
     if (!s.leak) continue;
     const what = s.cacheName ? `${s.cacheName} objects` : s.event === 'mm_page_alloc' ? 'pages' : `${s.event} objects`;
+    // The same numbers as the allocation-sites table prints (core/format): `13.8 KiB, +1.25 KiB/s`.
     const who = s.taskCount > 0 ? ` ${holdersPhrase(s)}` : '';
     const inIrq = s.interruptCount > 0 && s.interruptCount < s.outstandingCount ? ` (${s.interruptCount} in interrupt context)` : '';
-    const rate = s.growthBytesPerSecond !== null ? `, +${s.growthBytesPerSecond.toFixed(1)} B/s` : '';
+    const rate = s.growthBytesPerSecond !== null ? `, +${formatBytes(s.growthBytesPerSecond)}/s` : '';
     out.push({
       kind: 'allocation-site-leak',
       severity: s.outstandingCount >= 100 && (s.growthR2 ?? 0) >= 0.95 ? 'critical' : 'warning',
-      title: `${s.site}: ${s.outstandingCount} ${what} allocated${who}${inIrq} never freed (${fmtBytes(s.outstandingBytes)}${rate})`,
+      title: `${s.site}: ${s.outstandingCount} ${what} allocated${who}${inIrq} never freed (${formatBytes(s.outstandingBytes)}${rate})`,
       evidence: [
         {
           source,

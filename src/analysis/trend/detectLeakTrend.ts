@@ -10,7 +10,7 @@ import { senSlope } from './senSlope.js';
 import { timeToLimit } from './timeToLimit.js';
 import { effectFloor, envelopeRise } from './effect.js';
 import { wholeCycleRate } from './rate.js';
-import { formatDuration, formatQuantity, formatRate } from '../../core/format.js';
+import { formatDuration, formatQuantity, formatTime } from '../../core/format.js';
 
 /**
  * detectLeakTrend: is this series leaking, how fast, since when, and when does it hit its limit?
@@ -240,8 +240,9 @@ function baseResult(series: TrendSeriesInput, limit: number | null): LeakTrendRe
   };
 }
 
+/** A rate for the reason sentence, as the report prints it (sizes humanised: `2.89 GiB/h`). */
 function fmtRate(perHour: number, unit: string | undefined): string {
-  return formatRate(perHour, unit ?? 'units');
+  return `${formatQuantity(perHour, unit ?? 'units')}/h`;
 }
 
 function attachProjection(
@@ -423,7 +424,6 @@ function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): Leak
   const fits = fitRegimes(T, Y, cps);
   const minGrowth = (options.minGrowthSigmas ?? 2) * sigma;
 
-  const sinceStart = (x: number | null) => (x === null ? '–' : `${formatDuration(x - r.analysed!.start)} into the analysed data`);
   const analyse = (a: number, b: number) => {
     const tt = T.slice(a, b);
     const yy = Y.slice(a, b);
@@ -497,7 +497,7 @@ function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): Leak
     rateStats = all;
     r.onsetAtStart = k0 === 0;
     r.onset = r.onsetAtStart ? r.analysed!.start : T[fits[k0].start];
-    reason = `lower envelope rises ${RATE} (p=${all.mk.pValue.toPrecision(2)}) since ${sinceStart(r.onset)}, still rising in the last regime`;
+    reason = `lower envelope rises ${RATE} (p=${all.mk.pValue.toPrecision(2)}) since ${formatTime(r.onset)}, still rising in the last regime`;
     return true;
   };
   // A staircase is a leak only while it continues: the time since its last step must not exceed
@@ -521,7 +521,7 @@ function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): Leak
     verdict = 'leak';
     r.onsetAtStart = fits[k].start === 0;
     r.onset = r.onsetAtStart ? r.analysed.start : T[fits[k].start];
-    reason = `lower envelope rises ${RATE} (p=${rateStats.mk.pValue.toPrecision(2)})${r.onsetAtStart ? '' : ` since ${sinceStart(r.onset)}`}`;
+    reason = `lower envelope rises ${RATE} (p=${rateStats.mk.pValue.toPrecision(2)})${r.onsetAtStart ? '' : ` since ${formatTime(r.onset)}`}`;
   } else if (continuing()) {
     verdict = 'leak';
   } else if (ups.length >= 3 && downs === 0 && staircaseContinues()) {
@@ -555,7 +555,7 @@ function detect(series: TrendSeriesInput, options: DetectLeakTrendOptions): Leak
       verdict = jumps >= ramps ? 'step' : 'plateau';
       reason =
         verdict === 'step'
-          ? `level jumped by ${formatQuantity(rise, series.unit)} and is flat since ${sinceStart(T[fits[K - 1].start])}`
+          ? `level jumped by ${formatQuantity(rise, series.unit)} and is flat since ${formatTime(T[fits[K - 1].start])}`
           : `rose by ${formatQuantity(rise, series.unit)} in ${formatDuration(T[fits[K - 1].start] - T[0])}, then flat for ${formatDuration(T[m - 1] - T[fits[K - 1].start])}: warm-up, not a leak`;
     } else {
       verdict = 'no-leak';

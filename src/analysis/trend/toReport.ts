@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TimeAxisSourceSchema, UsageRoleSchema, type Finding } from '../../core/models.js';
 import { LeakTrendResultSchema, type LeakTrendResult } from './detectLeakTrend.js';
-import { formatBytes, formatTimeToLimit } from '../../core/format.js';
+import { formatBytes, formatDuration, formatQuantity, formatTimeToLimit } from '../../core/format.js';
 import { gradeLeak, type AlertThresholds } from '../alerts.js';
 
 /** A report `trends` entry: the trend engine's result for one series, named and placed. */
@@ -37,6 +37,18 @@ export interface TrendFindingOptions {
 }
 
 /**
+ * The evidence sentence of a trend, for people: the series, what it does at what rate (sizes
+ * humanised), the 95 % interval when it says more than the rate, the time to the limit, the method.
+ */
+function trendEvidenceSentence(result: LeakTrendResult, series: string): string {
+  const unit = result.unit ?? undefined;
+  const perHour = (x: number) => `${formatQuantity(x, unit ?? 'units')}/h`;
+  const ci = result.ci95 && perHour(result.ci95[0]) !== perHour(result.ci95[1]) ? `; 95 % interval ${perHour(result.ci95[0])} to ${perHour(result.ci95[1])}` : '';
+  const ttl = result.verdict === 'leak' && result.timeToLimitSeconds !== null ? `; reaches the limit in ${formatDuration(result.timeToLimitSeconds)}` : '';
+  return `${series}: ${result.reason}${ci}${ttl}. Method: ${result.method}.`;
+}
+
+/**
  * A `usage-trend` finding: graded by the alert rules for a leak (alerts.ts), info for a warm-up
  * plateau or a step (reported so nobody mistakes them for leaks), null otherwise.
  * @example
@@ -51,7 +63,7 @@ export function toTrendFinding(result: LeakTrendResult, source: string, series: 
   const ttl = result.timeToLimitSeconds;
   const severity =
     result.verdict === 'leak' ? gradeLeak({ confirmed: true, bytesPerHour, timeToLimitSeconds: ttl, limitBytes }, options.thresholds) : 'info';
-  const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${result.slopePerHour?.toPrecision(3)} ${unit}/h`;
+  const rate = bytesPerHour !== null ? `${formatBytes(bytesPerHour)}/h` : `${formatQuantity(result.slopePerHour, unit || 'units')}/h`;
   const title =
     result.verdict === 'leak'
       ? `${series} grows steadily at ${rate}` + (ttl === null ? '' : ttl <= 0 ? ': has reached the limit' : `: reaches the limit in ${formatTimeToLimit(ttl)}`)
@@ -68,7 +80,7 @@ export function toTrendFinding(result: LeakTrendResult, source: string, series: 
     evidence: [
       {
         source,
-        detail: `${result.reason} (${result.method})`,
+        detail: trendEvidenceSentence(result, series),
         values: {
           slopePerHour: result.slopePerHour,
           ci95Low: result.ci95?.[0] ?? null,

@@ -62,13 +62,23 @@
       pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds()) + 'Z';
   }
 
+  /**
+   * Seconds from the start as the report's tables write them (core/format.ts formatDuration, whole
+   * seconds and up: axes and readouts never reach below): `+45 s`, `+3 min 20 s`, `+7 h 56 min`, `+3 d 13 h`.
+   */
   function fmtDur(sec) {
-    var s = Math.round(Math.abs(sec));
     var sign = sec < 0 ? '-' : '+';
-    if (s < 60) return sign + s + 's';
-    if (s < 3600) return sign + Math.floor(s / 60) + 'm' + (s % 60 ? pad(s % 60) + 's' : '');
-    if (s < 86400) return sign + Math.floor(s / 3600) + 'h' + (s % 3600 >= 60 ? pad(Math.floor((s % 3600) / 60)) + 'm' : '');
-    return sign + Math.floor(s / 86400) + 'd' + (s % 86400 >= 3600 ? Math.floor((s % 86400) / 3600) + 'h' : '');
+    var a = Math.abs(sec);
+    if (a === 0) return '0 s';
+    if (a < 9.95) return sign + Number(a.toFixed(1)) + ' s';
+    var s = Math.round(a);
+    if (s < 60) return sign + s + ' s';
+    var d = Math.floor(s / 86400);
+    var h = Math.floor((s % 86400) / 3600);
+    var m = Math.floor((s % 3600) / 60);
+    if (d > 0) return sign + d + ' d' + (h ? ' ' + h + ' h' : '');
+    if (h > 0) return sign + h + ' h' + (m ? ' ' + m + ' min' : '');
+    return sign + m + ' min' + (s % 60 && m < 10 ? ' ' + (s % 60) + ' s' : '');
   }
 
   function fmtX(chart) { return chart.xEpoch ? fmtUtc : fmtDur; }
