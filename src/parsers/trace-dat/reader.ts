@@ -299,6 +299,17 @@ export async function parseTraceDatSource(source: ByteSource, options: TraceDatP
   let eventNo = 0;
   const diag: Diag = (code, message) => emit.diagnostic(code, message, { line: eventNo });
   for (const note of header.unsupported) diag('trace-dat-unsupported', `not read: ${note}`);
+  // the ring buffer's own count of what it lost (CPUSTAT options), the trace-cmd-stat parser's warning
+  for (const stat of header.cpuStatCounts) {
+    if (stat.buffer !== header.buffer) continue;
+    const lost = (stat.overrun ?? 0) + (stat.commitOverrun ?? 0) + (stat.droppedEvents ?? 0);
+    if (lost > 0) {
+      diag('trace-lost-events', `CPU ${stat.cpu} lost ${lost.toLocaleString('en-US')} events (overrun ${stat.overrun ?? 0}, commit overrun ${stat.commitOverrun ?? 0}, dropped ${stat.droppedEvents ?? 0}): its missing frees can show false leaks and its missing allocations hide real ones; record again with a larger buffer (trace-cmd record -b)`);
+    }
+    if ((stat.entries ?? 0) > 0) {
+      diag('trace-dat-unread-events', `CPU ${stat.cpu}: ${stat.entries!.toLocaleString('en-US')} events were still in the kernel buffer when the recording stopped and are not in the file: the last frees of that CPU are missing, so its youngest allocations can look outstanding`);
+    }
+  }
   let progressed = 0;
   const progress = (n: number) => {
     progressed += n;
