@@ -6,7 +6,7 @@ import type { TraceDatHeader } from './header.js';
 import { parseTraceDatSource, type TraceDatParseOptions } from './reader.js';
 
 export { blobSource, bytesSource, type ByteSource } from './bytes.js';
-export { readTraceDatHeader, TRACE_DAT_MAGIC, type CpuData, type TraceDatHeader } from './header.js';
+export { readTraceDatHeader, TRACE_DAT_MAGIC, type CpuData, type TraceDatCpuStat, type TraceDatHeader } from './header.js';
 export { parseTraceDatSource, type TraceDatParseOptions } from './reader.js';
 
 /** The magic as the text head shows it (its bytes are ASCII). */
