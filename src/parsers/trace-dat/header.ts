@@ -1,4 +1,5 @@
 import { unzlibSync } from 'fflate';
+import { MemforensicsInputError } from '../../core/errors.js';
 import { decompress as zstdDecompress } from 'fzstd';
 import { DEFAULT_DECOMPRESSION_LIMITS, expansionExcess, type DecompressionLimits } from '../../core/limits.js';
 import { type ByteSource, bytesSource, corrupt, cstringAt, Endian, HeaderCursor, latin1Of, textOf } from './bytes.js';
@@ -110,10 +111,13 @@ function cText(u: Uint8Array): string {
 export function decompressBlock(algorithm: string, data: Uint8Array, declaredSize: number, limits: DecompressionLimits = DEFAULT_DECOMPRESSION_LIMITS): Uint8Array {
   const excess = expansionExcess(declaredSize, data.length, limits);
   if (excess !== null) throw corrupt(`a compressed block declares ${declaredSize} bytes from ${data.length}: ${excess}`);
+  if (algorithm !== 'zstd' && algorithm !== 'zlib') throw corrupt(`compression '${algorithm}' is not supported (zstd and zlib are)`);
   let out: Uint8Array;
-  if (algorithm === 'zstd') out = zstdDecompress(data, new Uint8Array(declaredSize));
-  else if (algorithm === 'zlib') out = unzlibSync(data, { out: new Uint8Array(declaredSize) });
-  else throw corrupt(`compression '${algorithm}' is not supported (zstd and zlib are)`);
+  try {
+    out = algorithm === 'zstd' ? zstdDecompress(data, new Uint8Array(declaredSize)) : unzlibSync(data, { out: new Uint8Array(declaredSize) });
+  } catch (e) {
+    throw corrupt(`a ${algorithm} block does not decompress (${String((e as Error)?.message ?? e)})`);
+  }
   if (out.length !== declaredSize) throw corrupt(`a compressed block gave ${out.length} bytes, ${declaredSize} declared`);
   return out;
 }
@@ -311,6 +315,16 @@ function selectedClock(text: string): string {
  * file is not one, or a header part is cut or points outside the file.
  */
 export async function readTraceDatHeader(source: ByteSource, limits: DecompressionLimits = DEFAULT_DECOMPRESSION_LIMITS): Promise<TraceDatHeader> {
+  try {
+    return await readHeader(source, limits);
+  } catch (e) {
+    // a decompressor's or decoder's own error on corrupt bytes: still the typed input error
+    if (e instanceof MemforensicsInputError) throw e;
+    throw corrupt(`unreadable metadata (${String((e as Error)?.message ?? e)})`);
+  }
+}
+
+async function readHeader(source: ByteSource, limits: DecompressionLimits): Promise<TraceDatHeader> {
   const first = await source.read(0, Math.min(source.size, 64));
   if (first.length < 16 || !TRACE_DAT_MAGIC.every((b, i) => first[i] === b)) throw corrupt('not a trace.dat (no "\\x17\\x08Dtracing" magic)');
   let c = new HeaderCursor(source, new Endian(true), TRACE_DAT_MAGIC.length);
@@ -380,11 +394,15 @@ export async function readTraceDatHeader(source: ByteSource, limits: Decompressi
       if (!compression) throw corrupt(`${what} section is compressed in a file without compression`);
       const csize = await h.u32(`${what} compressed size`);
       const usize = await h.u32(`${what} uncompressed size`);
+      if (usize > MAX_META_BYTES) throw corrupt(`${what} section declares ${usize} uncompressed bytes (at most ${MAX_META_BYTES})`);
       const data = decompressBlock(compression.name, await h.bytes(csize, `${what} compressed data`), usize, limits);
       return { id, cursor: new HeaderCursor(bytesSource(data), endian, 0) };
     };
     while (next !== 0) {
       if (seen.has(next) || seen.size > 1000) throw corrupt('options sections form a loop');
+      if (next >= source.size) {
+        throw corrupt(`the options section at byte ${next} is past the end of the file (${source.size} bytes): the file was cut short, and a version 7 file says where its CPU data is in its last options section`);
+      }
       seen.add(next);
       const { id, cursor } = await section(next, 'options');
       if (id !== 0) throw corrupt(`the options section at ${next} has id ${id}`);
