@@ -24,7 +24,7 @@ function sniffTraceDat(head: string): SniffResult {
 export const traceDatParser: ParserDefinition<TraceRecord, TraceParseOptions> = {
   format: 'trace-dat',
   title: "trace-cmd's binary trace.dat (file version 6 and 7, zstd/zlib) with kmem events and -T stacks, read natively",
-  producedBy: 'trace-cmd record -e kmem:kmalloc -e kmem:kfree -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -T (trace.dat)',
+  producedBy: 'trace-cmd record -e kmem:kmalloc -e kmem:kfree -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -T (then memforensics analyze trace.dat)',
   recordSchema: TraceRecordSchema,
   binary: true,
   sniff: sniffTraceDat,
