@@ -13,6 +13,7 @@ import { PARSERS } from '../src/parsers/registry.js';
 export const SEEN: Record<string, string> = {
   'trace-cmd': '6.18 (trace-cmd 3.1.6), ARM32 rpi3',
   'trace-cmd-stat': '6.18 (trace-cmd 3.1.6)',
+  'trace-dat': '6.18 (trace-cmd 3.1.6): file versions 6 and 7 (zstd), top buffer and -B instances',
   ftrace: 'i386 ~3.x, x86_64 3.x / 5.4 / 6.12, Android 4.14 arm64',
   kmemleak: 'x86_64 3.x, 6.3; arm32 4.8; arm64 6.17',
   slabinfo: '2.6.11 (SLAB), 6.18 (SLUB)',

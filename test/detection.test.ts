@@ -14,6 +14,7 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['T1_tracedat/v6-pages.report.txt', 'trace-cmd'],
   // trace.dat (binary) is placed by its magic bytes, also gzipped.
   ['T1_tracedat/v6-pages.dat.gz', 'trace-dat'],
+  ['T1_tracedat/v7-zstd-all.dat', 'trace-dat'],
   // `uname -a` beside the recordings: not a memory artefact.
   ['T1_tracedat/uname.txt', null],
   ['.slabinfo.0_before.txt', 'slabinfo'],

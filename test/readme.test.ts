@@ -24,4 +24,11 @@ describe('README', () => {
     expect(ci).toContain('npm ci');
     expect(ci).toContain('npm test');
   });
+
+  it('recommends analysing trace.dat directly, with the sample that the trace-dat tests analyse', () => {
+    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## The CLI'));
+    expect(quick).toContain('`memforensics analyze trace.dat`');
+    expect(quick).toContain('v7-zstd-all.dat');
+    expect(readme).toMatch(/\| `trace-dat` \|[^\n]*\| 6\.18 \(trace-cmd 3\.1\.6\): file versions 6 and 7/);
+  });
 });

@@ -2,11 +2,18 @@
 # Records real trace.dat files for the trace-dat parser's tests (samples/captures/T1_tracedat).
 # A python leaker keeps eventfd/timerfd objects open (kernel objects that are never freed while it
 # runs) and closes noise objects; trace-cmd records the kmem events system-wide with -T stacks.
-# Usage (root): record-tracedat.sh OUTDIR [COUNT] [RATE_HZ]
+# Usage (root): [SCOPE=all] [BUFFER=name] record-tracedat.sh OUTDIR [COUNT] [RATE_HZ]
+# The events are recorded in a tracefs instance of their own (trace-cmd record -B $BUFFER, default
+# "tracedat") so that other recordings on the same machine (the top buffer) are not clobbered; the
+# trace.dat then holds that instance, and trace-cmd report prefixes its lines with "tracedat: ".
 # On the Firecracker VM `-d --no-filter` is needed (ftrace_enabled / set_ftrace_pid give EPERM);
 # trace-cmd then exits 1 after writing a complete file.
+# The recording is stopped (SIGINT) while the leaker still holds its eventfds, DRAIN seconds
+# (default 7) after its last step: the kernel frees kfree_rcu objects (the closed epoll and timerfd
+# contexts) in batches up to 5 s late, and a recording stopped earlier, or ended by the leaker's exit
+# (which frees the eventfds), shows the noise as outstanding and the leak as freed.
 set -u
-OUT=${1:?outdir}; COUNT=${2:-200}; RATE=${3:-100}
+OUT=${1:?outdir}; COUNT=${2:-200}; RATE=${3:-100}; DRAIN=${DRAIN:-7}
 mkdir -p "$OUT"
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 LEAKER=$(cat <<'PY'
@@ -22,20 +29,34 @@ for i in range(count):
     ep = select.epoll(); ep.close()                  # noise
     time.sleep(1.0 / rate)
 print("DONE", len(kept), flush=True)
-time.sleep(0.3)
+time.sleep(float(sys.argv[3]))                       # hold the eventfds until the recording is stopped
 PY
 )
 # SCOPE=kobjleak: each event filtered to the leaker's comm (small files for samples/); SCOPE=all: system-wide
 SCOPE=${SCOPE:-kobjleak}
-EVENTS=""
+BUFFER=${BUFFER:-tracedat}
+EVENTS="-B $BUFFER"
 for e in kmalloc kfree kmem_cache_alloc kmem_cache_free; do
   EVENTS="$EVENTS -e kmem:$e"
   [ "$SCOPE" = all ] || EVENTS="$EVENTS -f comm==\"kobjleak\""
 done
+# record NAME TRACE-CMD-ARGS...: trace-cmd records until SIGINT, the leaker runs meanwhile
+record() {
+  name=$1; shift
+  trace-cmd record -d --no-filter "$@" -o "$OUT/$name.dat" > "$OUT/$name.record.log" 2>&1 &
+  tc=$!
+  sleep 2                                             # the recorder's threads are reading
+  python3 -c "$LEAKER" "$COUNT" "$RATE" 600 > "$OUT/$name.leaker.log" 2>&1 &
+  lk=$!
+  until grep -q DONE "$OUT/$name.leaker.log"; do sleep 0.2; done
+  sleep "$DRAIN"
+  kill -INT $tc; wait $tc
+  echo "trace-cmd record rc=$? for $name" >> "$OUT/$name.record.log"
+  kill $lk; wait $lk 2>/dev/null
+}
 rec() { # name, extra trace-cmd args...
   name=$1; shift
-  trace-cmd record -d --no-filter $EVENTS "$@" -o "$OUT/$name.dat" python3 -c "$LEAKER" "$COUNT" "$RATE" > "$OUT/$name.record.log" 2>&1
-  echo "trace-cmd record rc=$? for $name" >> "$OUT/$name.record.log"
+  record "$name" $EVENTS "$@"
   trace-cmd report -i "$OUT/$name.dat" > "$OUT/$name.report.txt" 2> "$OUT/$name.report.err"
   trace-cmd report --stat -i "$OUT/$name.dat" > "$OUT/$name.report-stat.txt" 2>/dev/null
 }
@@ -45,7 +66,6 @@ rec v7-zlib-stacks --compression zlib -T
 rec v6-nostacks --file-version 6
 # page allocations (mm_page_alloc / mm_page_free) without stacks
 PAGEF=""; [ "$SCOPE" = all ] || PAGEF='-f comm=="kobjleak"'
-trace-cmd record -d --no-filter -e kmem:mm_page_alloc $PAGEF -e kmem:mm_page_free $PAGEF --file-version 6 -o "$OUT/v6-pages.dat" \
-  python3 -c "$LEAKER" "$COUNT" "$RATE" > "$OUT/v6-pages.record.log" 2>&1
+record v6-pages -B "$BUFFER" -e kmem:mm_page_alloc $PAGEF -e kmem:mm_page_free $PAGEF --file-version 6
 trace-cmd report -i "$OUT/v6-pages.dat" > "$OUT/v6-pages.report.txt" 2> "$OUT/v6-pages.report.err"
 uname -r > "$OUT/uname.txt"; trace-cmd --version 2>&1 | head -2 >> "$OUT/uname.txt"

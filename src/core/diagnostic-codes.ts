@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = {
   'trace-dat-bad-chunk': { severity: 'data-loss', doc: 'A compressed chunk of CPU data that does not decompress, or decompresses to another size than declared (or past the decompression limits): its pages were skipped.' },
   'trace-dat-missed-events': { severity: 'data-loss', doc: 'The kernel ring buffer marked events as lost before a page (overwritten before trace-cmd read them): frees may be missing.' },
   'trace-dat-unknown-type': { severity: 'data-loss', doc: 'An event whose type id has no format file in the trace.dat: it was counted, not decoded.' },
+  'trace-dat-unread-events': { severity: 'data-loss', doc: 'The trace.dat\'s CPU statistics show events still in the kernel ring buffer when the recording stopped (trace-cmd did not drain it): they are not in the file, so the last frees (and allocations) of those CPUs are missing.' },
   'trace-dat-unsupported': { severity: 'warning', doc: 'A part of the trace.dat that memforensics does not read (a latency trace, extra instances, guest time shifts); named in the message.' },
 
   // ---- kmemleak ----

@@ -12,6 +12,7 @@ import { nodeDecodeAscii } from './fastDecode.js';
 import type { Report } from '../report/schema.js';
 import type { AnalyzePathsOptions, ParseTask } from './tasks.js';
 import { declaredFormat, isCaptureManifest, parseCaptureManifest, unsupportedDeclared, type CaptureManifest } from '../parsers/capture/manifest.js';
+import { openFileSource } from './fileSource.js';
 import { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget } from './files.js';
 
 export type { AnalyzePathsOptions } from './tasks.js';
@@ -205,6 +206,17 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     }
     // Formats whose records are consumed while streaming (traces, long series) never hold all records.
     const consumer = module.streaming?.(file, options);
+    if (kind === 'trace-cmd-dat' && module.parseSource) {
+      // a trace.dat is read where its parts are, window by window: never the whole file in memory
+      const source = await openFileSource(file);
+      try {
+        const onProgress = options.onProgress ? (n: number) => options.onProgress!(file, n, bytes) : undefined;
+        const result = await module.parseSource(source, { ...parserOptions, source: file, onRecord: consumer?.onRecord, ...(onProgress ? { onProgress } : {}), ...(options.decompression ? { decompression: options.decompression } : {}) });
+        return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };
+      } finally {
+        await source.close();
+      }
+    }
     const raw = readChunks(file, kind, options.decompression);
     const chunks = options.onProgress ? counting(raw, (n) => options.onProgress!(file, n, bytes)) : raw;
     const result = await parseStreamWith(module, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord }, { decodeAscii: nodeDecodeAscii });

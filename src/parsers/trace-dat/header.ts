@@ -1,4 +1,5 @@
 import { unzlibSync } from 'fflate';
+import { MemforensicsInputError } from '../../core/errors.js';
 import { decompress as zstdDecompress } from 'fzstd';
 import { DEFAULT_DECOMPRESSION_LIMITS, expansionExcess, type DecompressionLimits } from '../../core/limits.js';
 import { type ByteSource, bytesSource, corrupt, cstringAt, Endian, HeaderCursor, latin1Of, textOf } from './bytes.js';
@@ -27,6 +28,19 @@ export interface PageLayout {
   readonly dataOffset: number;
 }
 
+/** One CPU's ring-buffer statistics at the end of the recording (a CPUSTAT option). */
+export interface TraceDatCpuStat {
+  /** The trace buffer: '' for the top one, else the instance's name (`trace-cmd record -B name`). */
+  readonly buffer: string;
+  readonly cpu: number;
+  /** Events left in the kernel buffer when the recording stopped: not in the file. */
+  readonly entries: number | null;
+  readonly overrun: number | null;
+  readonly commitOverrun: number | null;
+  readonly droppedEvents: number | null;
+  readonly readEvents: number | null;
+}
+
 export interface TraceDatHeader {
   readonly version: number;
   readonly littleEndian: boolean;
@@ -41,6 +55,11 @@ export interface TraceDatHeader {
   readonly kallsyms: Kallsyms;
   readonly cmdlines: ReadonlyMap<number, string>;
   readonly cpus: readonly CpuData[];
+  /**
+   * The trace buffer whose CPU data `cpus` are: '' for the top buffer, else the instance
+   * (`trace-cmd record -B name`) read because the top buffer holds no data.
+   */
+  readonly buffer: string;
   /** True when each CPU's data is a list of compressed chunks (v7 with compression). */
   readonly chunkedCpuData: boolean;
   readonly traceClock: string | null;
@@ -48,6 +67,8 @@ export interface TraceDatHeader {
   readonly traceCmdVersion: string | null;
   /** The per_cpu/cpuN/stats text of each CPU at the end of the recording (CPUSTAT options). */
   readonly cpuStats: readonly string[];
+  /** cpuStats read into numbers, for every buffer (a `Buffer: name` option starts an instance's). */
+  readonly cpuStatCounts: readonly TraceDatCpuStat[];
   /** Nanoseconds added to every timestamp (OFFSET option). */
   readonly tsOffset: number;
   /** TSC to nanoseconds (TSC2NSEC option), applied before the offset. */
@@ -90,10 +111,13 @@ function cText(u: Uint8Array): string {
 export function decompressBlock(algorithm: string, data: Uint8Array, declaredSize: number, limits: DecompressionLimits = DEFAULT_DECOMPRESSION_LIMITS): Uint8Array {
   const excess = expansionExcess(declaredSize, data.length, limits);
   if (excess !== null) throw corrupt(`a compressed block declares ${declaredSize} bytes from ${data.length}: ${excess}`);
+  if (algorithm !== 'zstd' && algorithm !== 'zlib') throw corrupt(`compression '${algorithm}' is not supported (zstd and zlib are)`);
   let out: Uint8Array;
-  if (algorithm === 'zstd') out = zstdDecompress(data, new Uint8Array(declaredSize));
-  else if (algorithm === 'zlib') out = unzlibSync(data, { out: new Uint8Array(declaredSize) });
-  else throw corrupt(`compression '${algorithm}' is not supported (zstd and zlib are)`);
+  try {
+    out = algorithm === 'zstd' ? zstdDecompress(data, new Uint8Array(declaredSize)) : unzlibSync(data, { out: new Uint8Array(declaredSize) });
+  } catch (e) {
+    throw corrupt(`a ${algorithm} block does not decompress (${String((e as Error)?.message ?? e)})`);
+  }
   if (out.length !== declaredSize) throw corrupt(`a compressed block gave ${out.length} bytes, ${declaredSize} declared`);
   return out;
 }
@@ -110,9 +134,8 @@ class MetaBuilder {
   tsOffset = 0;
   tsc2nsec: TraceDatHeader['tsc2nsec'] = null;
   readonly unsupported: string[] = [];
-  topBuffer: { cpus: CpuData[]; sectionAt: number } | null = null;
-  /** v7 instance buffers (record -B NAME), in file order: read when the top buffer holds no data. */
-  instanceBuffers: { name: string; clock: string; cpus: CpuData[]; sectionAt: number }[] = [];
+  /** The trace buffers the file declares (BUFFER options), the top one named ''. */
+  readonly buffers: { name: string; sectionAt: number; cpus: CpuData[] | null }[] = [];
   readonly sectionOffsets = new Map<number, number>();
 
   constructor(readonly endian: Endian) {}
@@ -222,8 +245,8 @@ class MetaBuilder {
     if (data.length < 9) throw corrupt('a BUFFER option too short');
     const name = cstringAt(data, 8);
     if (version < 7) {
-      // v6: an instance besides the top buffer, recorded with -B
-      this.unsupported.push(`trace instance '${name.text}' (only the top buffer is read)`);
+      // v6: an instance recorded with -B; its flyrecord CPU list is at the offset
+      this.buffers.push({ name: name.text, sectionAt: e.u64(data, 0), cpus: null });
       return;
     }
     const clock = cstringAt(data, name.next);
@@ -235,13 +258,49 @@ class MetaBuilder {
     if (count > 65536 || at + count * 20 > data.length) throw corrupt(`BUFFER option declares ${count} CPUs in ${data.length} bytes`);
     const cpus: CpuData[] = [];
     for (let i = 0; i < count; i++, at += 20) cpus.push({ cpu: e.u32(data, at), offset: e.u64(data, at + 4), size: e.u64(data, at + 12) });
-    if (name.text !== '') {
-      this.instanceBuffers.push({ name: name.text, clock: clock.text, cpus, sectionAt: e.u64(data, 0) });
-      return;
-    }
-    this.topBuffer = { cpus, sectionAt: e.u64(data, 0) };
-    if (clock.text) this.traceClock = clock.text;
+    this.buffers.push({ name: name.text, cpus, sectionAt: e.u64(data, 0) });
+    if (clock.text && (name.text === '' || this.traceClock === null)) this.traceClock = clock.text;
   }
+}
+
+/** The top buffer when it holds data, else the first instance that does (a `record -B name` file). */
+function chooseBuffer(buffers: readonly { name: string; sectionAt: number; cpus: CpuData[] | null }[]) {
+  const hasData = (b: (typeof buffers)[number]) => b.cpus?.some((x) => x.size > 0) ?? false;
+  const top = buffers.find((b) => b.name === '');
+  if (top && hasData(top)) return top;
+  return buffers.find(hasData) ?? top ?? buffers[0];
+}
+
+const STAT_KEYS: Record<string, 'entries' | 'overrun' | 'commitOverrun' | 'droppedEvents' | 'readEvents'> = {
+  entries: 'entries',
+  overrun: 'overrun',
+  'commit overrun': 'commitOverrun',
+  'dropped events': 'droppedEvents',
+  'read events': 'readEvents',
+};
+
+/** The CPUSTAT texts (`CPU: 0\nentries: 0\noverrun: 0...`, a `Buffer: name` one before an instance's) as numbers. */
+export function cpuStatCounts(texts: readonly string[]): TraceDatCpuStat[] {
+  const out: TraceDatCpuStat[] = [];
+  let buffer = '';
+  for (const text of texts) {
+    if (text.startsWith('Buffer: ')) {
+      buffer = text.slice(8).trim();
+      continue;
+    }
+    const stat: { -readonly [K in keyof TraceDatCpuStat]: TraceDatCpuStat[K] } = { buffer, cpu: -1, entries: null, overrun: null, commitOverrun: null, droppedEvents: null, readEvents: null };
+    for (const line of text.split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const key = line.slice(0, colon).trim();
+      const v = Number(line.slice(colon + 1).trim());
+      if (!Number.isFinite(v)) continue;
+      if (key === 'CPU') stat.cpu = v;
+      else if (STAT_KEYS[key]) stat[STAT_KEYS[key]] = v;
+    }
+    if (stat.cpu >= 0) out.push(stat);
+  }
+  return out;
 }
 
 /** The clock in brackets of a trace_clock file (`[local] global counter ...`), or the text. */
@@ -256,6 +315,16 @@ function selectedClock(text: string): string {
  * file is not one, or a header part is cut or points outside the file.
  */
 export async function readTraceDatHeader(source: ByteSource, limits: DecompressionLimits = DEFAULT_DECOMPRESSION_LIMITS): Promise<TraceDatHeader> {
+  try {
+    return await readHeader(source, limits);
+  } catch (e) {
+    // a decompressor's or decoder's own error on corrupt bytes: still the typed input error
+    if (e instanceof MemforensicsInputError) throw e;
+    throw corrupt(`unreadable metadata (${String((e as Error)?.message ?? e)})`);
+  }
+}
+
+async function readHeader(source: ByteSource, limits: DecompressionLimits): Promise<TraceDatHeader> {
   const first = await source.read(0, Math.min(source.size, 64));
   if (first.length < 16 || !TRACE_DAT_MAGIC.every((b, i) => first[i] === b)) throw corrupt('not a trace.dat (no "\\x17\\x08Dtracing" magic)');
   let c = new HeaderCursor(source, new Endian(true), TRACE_DAT_MAGIC.length);
@@ -299,6 +368,15 @@ export async function readTraceDatHeader(source: ByteSource, limits: Decompressi
     if (kind !== 'flyrecord\0') throw corrupt(`data kind '${kind.replaceAll('\0', '')}' (expected flyrecord)`);
     cpus = [];
     for (let i = 0; i < cpuCount; i++) cpus.push({ cpu: i, offset: await c.u64('CPU data offset'), size: await c.u64('CPU data size') });
+    meta.buffers.unshift({ name: '', sectionAt: 0, cpus });
+    // an instance's CPU list: "flyrecord\0" then an offset and a size per CPU, as the top buffer's
+    for (const b of meta.buffers) {
+      if (b.cpus !== null) continue;
+      const at = new HeaderCursor(source, endian, b.sectionAt);
+      if (latin1Of(await at.bytes(10, `instance '${b.name}' data kind`)) !== 'flyrecord\0') throw corrupt(`instance '${b.name}' has no flyrecord data`);
+      b.cpus = [];
+      for (let i = 0; i < cpuCount; i++) b.cpus.push({ cpu: i, offset: await at.u64('CPU data offset'), size: await at.u64('CPU data size') });
+    }
   } else {
     const name = await c.cstring('compression name', 64);
     const cversion = await c.cstring('compression version', 64);
@@ -316,11 +394,15 @@ export async function readTraceDatHeader(source: ByteSource, limits: Decompressi
       if (!compression) throw corrupt(`${what} section is compressed in a file without compression`);
       const csize = await h.u32(`${what} compressed size`);
       const usize = await h.u32(`${what} uncompressed size`);
+      if (usize > MAX_META_BYTES) throw corrupt(`${what} section declares ${usize} uncompressed bytes (at most ${MAX_META_BYTES})`);
       const data = decompressBlock(compression.name, await h.bytes(csize, `${what} compressed data`), usize, limits);
       return { id, cursor: new HeaderCursor(bytesSource(data), endian, 0) };
     };
     while (next !== 0) {
       if (seen.has(next) || seen.size > 1000) throw corrupt('options sections form a loop');
+      if (next >= source.size) {
+        throw corrupt(`the options section at byte ${next} is past the end of the file (${source.size} bytes): the file was cut short, and a version 7 file says where its CPU data is in its last options section`);
+      }
       seen.add(next);
       const { id, cursor } = await section(next, 'options');
       if (id !== 0) throw corrupt(`the options section at ${next} has id ${id}`);
@@ -355,20 +437,14 @@ export async function readTraceDatHeader(source: ByteSource, limits: Decompressi
       if (s.id !== id) throw corrupt(`the ${what} section at ${at} has id ${s.id}`);
       await read(s.cursor);
     }
-    const hasData = (b: { cpus: CpuData[] }) => b.cpus.some((c) => c.size > 0);
-    let buffer: { cpus: CpuData[]; sectionAt: number } | null = meta.topBuffer;
-    const instances = meta.instanceBuffers;
-    // `trace-cmd record -B NAME` alone leaves the top buffer empty: the data is the instance's
-    const instance = (buffer === null || !hasData(buffer)) ? instances.find(hasData) : undefined;
-    if (instance) {
-      buffer = instance;
-      if (instance.clock) meta.traceClock = instance.clock;
-    }
-    for (const b of instances) if (b !== instance) meta.unsupported.push(`trace instance '${b.name}' (${instance ? `only instance '${instance.name}'` : 'only the top buffer'} is read)`);
-    if (!buffer) throw corrupt('no BUFFER option for the top trace buffer');
-    cpus = buffer.cpus;
+    if (meta.buffers.length === 0) throw corrupt('no BUFFER option for a trace buffer');
+  }
+  const chosen = chooseBuffer(meta.buffers);
+  for (const b of meta.buffers) if (b !== chosen && b.cpus?.some((x) => x.size > 0)) meta.unsupported.push(`trace instance '${b.name || '(top)'}' (one buffer is read: '${chosen.name || '(top)'}')`);
+  cpus = chosen.cpus ?? [];
+  if (version === 7) {
     // the BUFFER FLYRECORD section's flags say whether its CPU data is in compressed chunks
-    const flags = new HeaderCursor(source, endian, buffer.sectionAt + 2);
+    const flags = new HeaderCursor(source, endian, chosen.sectionAt + 2);
     chunked = ((await flags.u16('flyrecord section flags')) & 1) === 1;
     if (chunked && !compression) throw corrupt('compressed CPU data in a file without compression');
   }
@@ -384,11 +460,13 @@ export async function readTraceDatHeader(source: ByteSource, limits: Decompressi
     kallsyms: meta.kallsyms ?? new Kallsyms(''),
     cmdlines: meta.cmdlines,
     cpus,
+    buffer: chosen.name,
     chunkedCpuData: chunked,
     traceClock: meta.traceClock,
     uname: meta.uname,
     traceCmdVersion: meta.traceCmdVersion,
     cpuStats: meta.cpuStats,
+    cpuStatCounts: cpuStatCounts(meta.cpuStats),
     tsOffset: meta.tsOffset,
     tsc2nsec: meta.tsc2nsec,
     unsupported: meta.unsupported,

@@ -6,7 +6,7 @@ import type { TraceDatHeader } from './header.js';
 import { parseTraceDatSource, type TraceDatParseOptions } from './reader.js';
 
 export { blobSource, bytesSource, type ByteSource } from './bytes.js';
-export { readTraceDatHeader, TRACE_DAT_MAGIC, type CpuData, type TraceDatHeader } from './header.js';
+export { readTraceDatHeader, TRACE_DAT_MAGIC, type CpuData, type TraceDatCpuStat, type TraceDatHeader } from './header.js';
 export { parseTraceDatSource, type TraceDatParseOptions } from './reader.js';
 
 /** The magic as the text head shows it (its bytes are ASCII). */
@@ -24,7 +24,7 @@ function sniffTraceDat(head: string): SniffResult {
 export const traceDatParser: ParserDefinition<TraceRecord, TraceParseOptions> = {
   format: 'trace-dat',
   title: "trace-cmd's binary trace.dat (file version 6 and 7, zstd/zlib) with kmem events and -T stacks, read natively",
-  producedBy: 'trace-cmd record -e kmem:kmalloc -e kmem:kfree -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -T (trace.dat)',
+  producedBy: 'trace-cmd record -e kmem:kmalloc -e kmem:kfree -e kmem:kmem_cache_alloc -e kmem:kmem_cache_free -T (then memforensics analyze trace.dat)',
   recordSchema: TraceRecordSchema,
   binary: true,
   sniff: sniffTraceDat,

@@ -1,3 +1,4 @@
+import { MemforensicsInputError } from '../../core/errors.js';
 import type { DiagnosticCode } from '../../core/diagnostic-codes.js';
 import { DEFAULT_DECOMPRESSION_LIMITS, type DecompressionLimits } from '../../core/limits.js';
 import { LineAccounting, type CommonParseOptions, type Emit, type ParseResult } from '../../core/parser.js';
@@ -24,6 +25,12 @@ const MISSED_EVENTS = 2 ** 31;
 const MISSED_STORED = 2 ** 30;
 /** Bytes of raw CPU data read per refill (uncompressed files): bounded memory per CPU. */
 const WINDOW_BYTES = 1 << 20;
+/**
+ * Most bytes one compressed chunk of CPU data may declare: trace-cmd writes 10 pages a chunk
+ * (PAGES_IN_CHUNK in trace-output.c), so 64 MiB is far above any real one and bounds what a
+ * hostile size can make the reader allocate per CPU.
+ */
+export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 
 export interface TraceDatParseOptions extends CommonParseOptions, Partial<TraceParseOptions> {
   decompression?: Partial<DecompressionLimits>;
@@ -85,7 +92,10 @@ class CpuStream {
     } else {
       for (;;) {
         if (this.#chunksLeft < 0) {
-          if (this.#nextFileAt + 4 > this.#fileEnd) return this.#end();
+          if (this.#nextFileAt + 4 > this.#fileEnd) {
+            this.diag('trace-dat-truncated', `CPU ${this.cpu.cpu}: the file ends before its compressed data starts (byte ${this.#nextFileAt} of ${this.source.size}); none of it was read`);
+            return this.#end();
+          }
           this.#chunksLeft = this.endian.u32(await this.source.read(this.#nextFileAt, 4), 0);
           this.#nextFileAt += 4;
         }
@@ -101,6 +111,11 @@ class CpuStream {
         this.#chunksLeft--;
         if (this.#nextFileAt + csize > this.#fileEnd) {
           this.diag('trace-dat-truncated', `CPU ${this.cpu.cpu}: a compressed chunk of ${csize} bytes runs past the end of the file; the chunks before it were read`);
+          return this.#end();
+        }
+        if (usize > MAX_CHUNK_BYTES || csize > MAX_CHUNK_BYTES) {
+          // the rest of the chunk list is not to be trusted either: its sizes chain from this one
+          this.diag('trace-dat-bad-chunk', `CPU ${this.cpu.cpu}: a compressed chunk declares ${csize} bytes expanding to ${usize} (at most ${MAX_CHUNK_BYTES} are read); this CPU's remaining ${this.#chunksLeft + 1} chunks were skipped`);
           return this.#end();
         }
         const data = await this.source.read(this.#nextFileAt, csize);
@@ -302,6 +317,17 @@ export async function parseTraceDatSource(source: ByteSource, options: TraceDatP
   let eventNo = 0;
   const diag: Diag = (code, message) => emit.diagnostic(code, message, { line: eventNo });
   for (const note of header.unsupported) diag('trace-dat-unsupported', `not read: ${note}`);
+  // the ring buffer's own count of what it lost (CPUSTAT options), the trace-cmd-stat parser's warning
+  for (const stat of header.cpuStatCounts) {
+    if (stat.buffer !== header.buffer) continue;
+    const lost = (stat.overrun ?? 0) + (stat.commitOverrun ?? 0) + (stat.droppedEvents ?? 0);
+    if (lost > 0) {
+      diag('trace-lost-events', `CPU ${stat.cpu} lost ${lost.toLocaleString('en-US')} events (overrun ${stat.overrun ?? 0}, commit overrun ${stat.commitOverrun ?? 0}, dropped ${stat.droppedEvents ?? 0}): its missing frees can show false leaks and its missing allocations hide real ones; record again with a larger buffer (trace-cmd record -b)`);
+    }
+    if ((stat.entries ?? 0) > 0) {
+      diag('trace-dat-unread-events', `CPU ${stat.cpu}: ${stat.entries!.toLocaleString('en-US')} events were still in the kernel buffer when the recording stopped and are not in the file: the last frees of that CPU are missing, so its youngest allocations can look outstanding`);
+    }
+  }
   let progressed = 0;
   const progress = (n: number) => {
     progressed += n;
@@ -600,6 +626,10 @@ export async function parseTraceDatSource(source: ByteSource, options: TraceDatP
       }
       if (!more) streams.splice(best, 1);
     }
+  }
+  if (eventNo === 0 && header.cpus.some((c) => c.size > 0)) {
+    // data was declared but not one event could be read: the file is cut (or its pages corrupt)
+    throw new MemforensicsInputError('CORRUPT_INPUT', `trace.dat: not one complete event could be read from CPU data declared at ${header.cpus.map((c) => `${c.offset}+${c.size}`).join(', ')} in a file of ${source.size} bytes (cut short or corrupt)`);
   }
   const result = acct.finish((e: Emit<TraceRecord>) => {
     flushDone(true);

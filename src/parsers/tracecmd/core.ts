@@ -430,6 +430,17 @@ function parsePrefix(u: Bytes, s: string, start: number, end: number): boolean {
     pid = pid * 10 + (c - 48);
   }
   if (e - dash - 1 > 10) return false;
+  // `trace-cmd record -B name` files print each event of the instance as `name: comm-pid ...`:
+  // the instance name (no spaces) and its colon are not part of the comm
+  for (let i = b; i < dash - 1; i++) {
+    if (u[i] === 32) {
+      if (i > b + 1 && u[i - 1] === 58) {
+        b = i + 1;
+        while (b < dash && isSpace(u[b])) b++;
+      }
+      break;
+    }
+  }
   return setPrefix(b, dash, pid, tgid, cpu);
 }
 

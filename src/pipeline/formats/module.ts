@@ -1,4 +1,5 @@
 import { parseAsync, type CommonParseOptions, type FormatId, type ParseResult, type ParserDefinition } from '../../core/parser.js';
+import type { ByteSource } from '../../parsers/trace-dat/bytes.js';
 import type { AnalysisContext, AnalyzeOptions, ParsedArtefact, StreamedResults } from '../context.js';
 
 /**
@@ -39,6 +40,11 @@ export interface FormatModule {
     options: CommonParseOptions & Record<string, unknown>,
     hooks: StreamParseHooks,
   ): Promise<ParseResult<unknown>>;
+  /**
+   * Parses a file through random access (a binary format whose parts sit at offsets: trace.dat),
+   * read in bounded windows; preferred over parseStream when the host can give a ByteSource.
+   */
+  parseSource?(source: ByteSource, options: CommonParseOptions & Record<string, unknown>): Promise<ParseResult<unknown>>;
   /** The part this format plays in a capture folder's leak-or-fragmentation classification. */
   readonly classifierInput?: 'buddyinfo' | 'meminfo' | 'pagetypeinfo' | 'extfragUnusable' | 'extfragIndex';
 }
