@@ -3,6 +3,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { isDocumentName } from '../core/documents.js';
 import { DEFAULT_DECOMPRESSION_LIMITS, DecompressionLimitError, expansionExcess, type DecompressionLimits } from '../core/limits.js';
 
 /**
@@ -135,7 +136,10 @@ export async function listArtefactFiles(paths: readonly string[]): Promise<{ fil
       }
     } else if (st.isFile()) {
       const ext = path.extname(p).toLowerCase();
-      files.push({ path: p, bytes: st.size, ...(!explicit && DOC_EXTENSIONS.has(ext) ? { documentation: true } : {}) });
+      // A README or NOTES.txt is documentation even when named on the command line; capture
+      // scripts (.sh, .py) only inside a folder (named alone they are still sniffed).
+      const documentation = isDocumentName(p) || (!explicit && DOC_EXTENSIONS.has(ext));
+      files.push({ path: p, bytes: st.size, ...(documentation ? { documentation: true } : {}) });
     }
   }
   for (const p of paths) await visit(p, true);
