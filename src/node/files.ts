@@ -32,7 +32,11 @@ function startsWith(buf: Uint8Array, magic: number[]): boolean {
 
 /** Tells text from gzip, trace-cmd's binary .dat and other binary files by their first bytes. */
 export async function contentKind(file: string): Promise<ContentKind> {
-  const prefix = await readPrefix(file, 4096);
+  return kindOfPrefix(await readPrefix(file, 4096));
+}
+
+/** The content kind of an input's first bytes (a file's, an archive member's). */
+export function kindOfPrefix(prefix: Uint8Array): ContentKind {
   if (startsWith(prefix, GZIP_MAGIC)) return 'gzip';
   if (startsWith(prefix, TRACE_CMD_DAT_MAGIC)) return 'trace-cmd-dat';
   let controls = 0;
@@ -104,6 +108,23 @@ export async function readHead(file: string, maxBytes = 64 * 1024, kind?: Conten
 const SKIPPED_NAMES = new Set(['node_modules', '.git']);
 /** Found in capture folders beside the data: documentation and the capture scripts themselves. */
 const DOC_EXTENSIONS = new Set(['.md', '.markdown', '.rst', '.html', '.png', '.svg', '.sh', '.py', '.c', '.bt']);
+
+/** Whether a name has the extension of documentation or a capture script (inside a folder or archive). */
+export function isDocumentationExtension(file: string): boolean {
+  return DOC_EXTENSIONS.has(path.extname(file).toLowerCase());
+}
+
+/** A timestamps sidecar's times, one a line (the first number of each). */
+export function parseTimestampsSidecar(text: string): number[] {
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    const s = line.trim();
+    if (s.length === 0) continue;
+    const v = Number(s.split(/\s+/)[0]);
+    if (Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
 
 export interface WalkEntry {
   path: string;
