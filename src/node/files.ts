@@ -54,14 +54,55 @@ export function kindOfPrefix(prefix: Uint8Array): ContentKind {
  * Past the decompression limits (see src/core/limits.ts) it yields what came before and ends with
  * a DecompressionLimitError, which becomes a `decompression-limit` diagnostic.
  */
-export async function* readChunks(file: string, kind?: ContentKind, limits: Partial<DecompressionLimits> = {}): AsyncGenerator<Uint8Array> {
+export async function* readChunks(file: string, kind?: ContentKind, limits: Partial<DecompressionLimits> = {}, plannedBytes?: number): AsyncGenerator<Uint8Array> {
   const k = kind ?? (await contentKind(file));
+  if (k === 'text' && plannedBytes !== undefined) {
+    yield* readToConsistentPoint(file, plannedBytes);
+    return;
+  }
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   if (k !== 'gzip') {
     for await (const chunk of source) yield chunk as Buffer;
     return;
   }
   yield* gunzipLimited(source, { ...DEFAULT_DECOMPRESSION_LIMITS, ...limits });
+}
+
+/** The read of a file that grew while it was read stopped at a consistent point (code for the `live-capture-cut` diagnostic). */
+export class LiveCaptureCutError extends Error {
+  readonly code = 'LIVE_CAPTURE_CUT';
+}
+
+/**
+ * A live capture (a stress run still appending) is read up to the size it had when it was
+ * listed, never into what is being written: when the file has grown by the end of the read, a
+ * last line without its newline is dropped (it is being written), so no partial record is
+ * parsed, and the read ends with a LiveCaptureCutError (the `live-capture-cut` diagnostic). A
+ * snapshot cut at a line boundary is the parsers' `snapshot-partial`.
+ */
+async function* readToConsistentPoint(file: string, plannedBytes: number): AsyncGenerator<Uint8Array> {
+  if (plannedBytes === 0) return;
+  const source = createReadStream(file, { highWaterMark: 1 << 20, start: 0, end: plannedBytes - 1 });
+  let carry: Buffer | null = null;
+  for await (const c of source) {
+    const chunk: Buffer = carry ? Buffer.concat([carry, c as Buffer]) : (c as Buffer);
+    const lastNewline = chunk.lastIndexOf(0x0a);
+    if (lastNewline < 0) {
+      carry = chunk;
+      continue;
+    }
+    yield chunk.subarray(0, lastNewline + 1);
+    carry = lastNewline + 1 < chunk.length ? chunk.subarray(lastNewline + 1) : null;
+  }
+  const now = await stat(file).catch(() => null);
+  const grew = now !== null && now.size > plannedBytes;
+  if (!grew) {
+    if (carry) yield carry;
+    return;
+  }
+  throw new LiveCaptureCutError(
+    `the file grew while it was read (${plannedBytes} bytes when listed, ${now.size} now): read up to its last complete line${carry ? ` (a line of ${carry.length} bytes being written was left out)` : ''}`,
+  );
 }
 
 /** Gunzips a byte stream within the limits (the reader of .gz files and of .tar.gz archives). */
