@@ -253,7 +253,9 @@ async function analyzeCommand(args: string[]): Promise<number> {
     if (a.error) process.stderr.write(`memforensics: ${a.path}: ${a.error.message} (${a.error.code})\n`);
   }
   const analysable = reports.flatMap((x) => x.artefacts).filter((a) => !a.skipped && !a.sidecarOf);
-  if (analysable.length === 0) throw new InputError(`no capture files under ${positionals.join(', ')}`);
+  const unplaced = reports.some((x) => x.unplaced?.length);
+  if (analysable.length === 0 && !unplaced) throw new InputError(`no capture files under ${positionals.join(', ')}`);
+  if (analysable.length === 0) throw new InputError('no input could be analysed');
   if (analysable.every((a) => a.error)) throw new InputError('no input could be analysed');
 
   if (values.each) {
