@@ -16,7 +16,7 @@ const DOCUMENT_EXTENSIONS = ['.md', '.markdown', '.rst', '.adoc', '.org'];
 export function isDocumentName(filePath: string): boolean {
   const base = filePath.slice(Math.max(filePath.lastIndexOf('/'), filePath.lastIndexOf('\\')) + 1).toLowerCase();
   if (DOCUMENT_EXTENSIONS.some((e) => base.endsWith(e))) return true;
-  const stem = base.replace(/\.(txt|text)$/, '');
+  const stem = base.endsWith('.txt') ? base.slice(0, -4) : base.endsWith('.text') ? base.slice(0, -5) : base;
   // README, README.txt, NOTES-run2, SOURCES_public: the stem, then nothing or a separator.
-  return DOCUMENT_STEMS.some((s) => stem === s || (stem.startsWith(s) && /^[-_. ]/.test(stem.slice(s.length))));
+  return DOCUMENT_STEMS.some((s) => stem === s || (stem.startsWith(s) && '-_. '.includes(stem.charAt(s.length))));
 }

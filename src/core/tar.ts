@@ -107,10 +107,21 @@ function numberField(block: Uint8Array, start: number, length: number): number |
     for (let i = start + 1; i < start + length; i++) v = v * 256 + block[i]!;
     return Number.isSafeInteger(v) ? v : null;
   }
-  const s = latin1.decode(block.subarray(start, start + length)).replace(/[\0 ]+$/, '').replace(/^ +/, '');
-  if (s.length === 0) return 0;
-  if (!/^[0-7]+$/.test(s)) return null;
-  return parseInt(s, 8);
+  // Octal digits, padded with spaces or NULs on either side (tar writers differ).
+  let v = 0;
+  let digits = 0;
+  let ended = false;
+  for (let i = start; i < start + length; i++) {
+    const b = block[i]!;
+    if (b >= 0x30 && b <= 0x37) {
+      if (ended) return null;
+      v = v * 8 + (b - 0x30);
+      digits++;
+    } else if (b === 0x20 || b === 0) {
+      if (digits > 0) ended = true;
+    } else return null;
+  }
+  return Number.isSafeInteger(v) ? v : null;
 }
 
 function checksumOk(block: Uint8Array): boolean {
@@ -128,8 +139,11 @@ function checksumOk(block: Uint8Array): boolean {
 
 /** A label for a member: never a path to act on. */
 function labelOf(raw: string): { name: string; unsafe?: string } {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = raw.replace(/[\u0000-\u001f\u007f]/g, '?').replace(/\\/g, '/');
+  let cleaned = '';
+  for (const ch of raw) {
+    const c = ch.charCodeAt(0);
+    cleaned += c < 0x20 || c === 0x7f ? '?' : ch === '\\' ? '/' : ch;
+  }
   const parts = cleaned.split('/').filter((p) => p !== '' && p !== '.');
   // `..` is dropped from the label too, so that no report shows a member outside its archive.
   const name = parts.filter((p) => p !== '..').join('/');
