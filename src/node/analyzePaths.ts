@@ -170,7 +170,7 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
     }
     // Formats whose records are consumed while streaming (traces, long series) never hold all records.
     const consumer = module.streaming?.(file, options);
-    const raw = readChunks(file, kind, options.decompression, bytes);
+    const raw = readChunks(file, kind, options.decompression, task.readToEnd ? undefined : bytes);
     const chunks = options.onProgress ? counting(raw, (n) => options.onProgress!(file, n, bytes)) : raw;
     const result = await parseStreamWith(module, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord }, { decodeAscii: nodeDecodeAscii });
     return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };
