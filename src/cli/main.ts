@@ -261,7 +261,9 @@ async function analyzeCommand(args: string[]): Promise<number> {
     if (a.error) process.stderr.write(`memforensics: ${a.path}: ${a.error.message} (${a.error.code})\n`);
   }
   const analysable = reports.flatMap((x) => x.artefacts).filter((a) => !a.skipped && !a.sidecarOf);
-  if (analysable.length === 0) throw new NoInputError(`no capture files under ${positionals.join(', ')}`);
+  const unplaced = reports.some((x) => x.unplaced?.length);
+  if (analysable.length === 0 && !unplaced) throw new NoInputError(`no capture files under ${positionals.join(', ')}`);
+  if (analysable.length === 0) throw new InputError('none of the files could be analysed (see above)');
   if (analysable.every((a) => a.error)) throw new InputError(analysable.length === 1 ? 'the file could not be analysed (see above)' : `none of the ${analysable.length} files could be analysed (see above)`);
 
   if (values.each) {

@@ -16,6 +16,8 @@ export const DIAGNOSTIC_CODES = {
   'binary-content': { severity: 'data-loss', doc: 'The line holds NUL or other control bytes typical of binary data; it was skipped.' },
   'truncated-input': { severity: 'data-loss', doc: 'The input ended in the middle of a record (capture killed, file cut); the partial record was dropped or kept as marked.' },
   'decompression-limit': { severity: 'data-loss', doc: 'A compressed input expanded past the size or ratio limit (a decompression bomb, or a capture bigger than allowed); everything before the limit was kept. Raise the limit to read further.' },
+  'archive-truncated': { severity: 'data-loss', doc: 'The tar archive ends inside this member (archive cut short); every line of the member before the cut was kept.' },
+  'live-capture-cut': { severity: 'warning', doc: 'The file grew while it was read (a capture still running): it was read up to the size it had when listed and its last complete line; what was being written was left for the next run (or watch mode).' },
   'gzip-truncated': { severity: 'data-loss', doc: 'The gzip stream ended early or is corrupt; every line before the damage was kept.' },
   'unrecognized-line': { severity: 'data-loss', doc: 'A line in the body of the format that matches none of its line shapes.' },
   'foreign-line': { severity: 'info', doc: 'A line from another log interleaved with the capture (program stdout, shell prompt); skipped.' },

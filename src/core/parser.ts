@@ -248,7 +248,7 @@ export class LineAccounting<R> {
     const code = (e as { code?: unknown } | null)?.code;
     const gz = code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR';
     this.diagnostics.add(
-      code === 'DECOMPRESSION_LIMIT' ? 'decompression-limit' : gz ? 'gzip-truncated' : 'truncated-input',
+      code === 'DECOMPRESSION_LIMIT' ? 'decompression-limit' : code === 'ARCHIVE_TRUNCATED' ? 'archive-truncated' : code === 'LIVE_CAPTURE_CUT' ? 'live-capture-cut' : gz ? 'gzip-truncated' : 'truncated-input',
       linesSoFar + 1,
       `input stream ended with an error after line ${linesSoFar}: ${String((e as Error)?.message ?? e)}`,
     );

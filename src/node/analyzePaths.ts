@@ -13,20 +13,10 @@ import type { Report } from '../report/schema.js';
 import type { AnalyzePathsOptions, ParseTask } from './tasks.js';
 import { declaredFormat, isCaptureManifest, parseCaptureManifest, unsupportedDeclared, type CaptureManifest } from '../parsers/capture/manifest.js';
 import { openFileSource } from './fileSource.js';
-import { contentKind, listArtefactFiles, readChunks, readHead, sidecarTarget } from './files.js';
+import { contentKind, listArtefactFiles, parseTimestampsSidecar, readChunks, readHead, sidecarTarget } from './files.js';
+import { isArchiveName, parseArchive } from './archive.js';
 
 export type { AnalyzePathsOptions } from './tasks.js';
-
-function parseTimestampsSidecar(text: string): number[] {
-  const out: number[] = [];
-  for (const line of text.split('\n')) {
-    const s = line.trim();
-    if (s.length === 0) continue;
-    const v = Number(s.split(/\s+/)[0]);
-    if (Number.isFinite(v)) out.push(v);
-  }
-  return out;
-}
 
 /** An epoch log is a few bytes per sample: past 8 MiB it is not one worth holding. */
 const EPOCH_LOG_MAX_BYTES = 8 << 20;
@@ -49,7 +39,7 @@ async function* counting(chunks: AsyncIterable<Uint8Array>, onBytes: (n: number)
  * Plans the work for a set of paths: the files to parse (with their timestamp sidecars) and the
  * entries that need no parsing (missing paths, documentation, sidecars), in listing order.
  */
-export async function planPaths(paths: readonly string[]): Promise<{ order: string[]; tasks: ParseTask[]; fixed: Map<string, ParsedArtefact> }> {
+export async function planPaths(paths: readonly string[]): Promise<{ order: string[]; tasks: ParseTask[]; fixed: Map<string, ParsedArtefact>; archives: Map<string, number> }> {
   const { files, missing } = await listArtefactFiles(paths);
   const fixed = new Map<string, ParsedArtefact>();
   const order: string[] = [];
@@ -66,8 +56,14 @@ export async function planPaths(paths: readonly string[]): Promise<{ order: stri
   const sidecarFor = new Map([...sidecarOf].map(([sidecar, target]) => [target, sidecar]));
   const manifests = await captureManifests(files.map((f) => f.path));
   const tasks: ParseTask[] = [];
+  // Tar archives are read member by member (archive.ts), in this thread.
+  const archives = new Map<string, number>();
   for (const f of files) {
     order.push(f.path);
+    if (!f.documentation && isArchiveName(f.path)) {
+      archives.set(f.path, f.bytes);
+      continue;
+    }
     const manifest = manifests.get(path.dirname(f.path));
     if (manifest?.path === f.path) {
       fixed.set(f.path, { path: f.path, format: null, bytes: f.bytes, skipped: 'capture-manifest' });
@@ -88,7 +84,7 @@ export async function planPaths(paths: readonly string[]): Promise<{ order: stri
       tasks.push({ path: f.path, bytes: f.bytes, ...(sidecarFor.has(f.path) ? { sidecar: sidecarFor.get(f.path) } : {}), ...(declared ? { format: declared } : {}), ...(interval ? { intervalSeconds: interval } : {}) });
     }
   }
-  return { order, tasks, fixed };
+  return { order, tasks, fixed, archives };
 }
 
 /** The capture kit's manifest of each folder that has one (manifest.txt starting with its header). */
@@ -117,7 +113,7 @@ export const WORKER_MIN_BYTES = 16 << 20;
  * (see parallel.ts); the result is the same as the serial run.
  */
 export async function parsePaths(paths: readonly string[], options: AnalyzePathsOptions = {}): Promise<ParsedArtefact[]> {
-  const { order, tasks, fixed } = await planPaths(paths);
+  const { order, tasks, fixed, archives } = await planPaths(paths);
   const parsed = new Map<string, ParsedArtefact>();
   // Only files big enough to pay for a worker (its start and the result's structured clone) go
   // to one; the others parse here meanwhile. A folder of small captures never starts a worker.
@@ -140,8 +136,13 @@ export async function parsePaths(paths: readonly string[], options: AnalyzePaths
     options.onFile?.(t.path, index++, tasks.length);
     parsed.set(t.path, await parseFile(t, options));
   }
+  const fromArchives = new Map<string, ParsedArtefact[]>();
+  for (const [archive, bytes] of archives) {
+    options.onFile?.(archive, index++, tasks.length + archives.size);
+    fromArchives.set(archive, await parseArchive(archive, bytes, options));
+  }
   await inWorkers;
-  return order.map((p) => fixed.get(p) ?? parsed.get(p)!);
+  return order.flatMap((p) => fromArchives.get(p) ?? [fixed.get(p) ?? parsed.get(p)!]);
 }
 
 /**
@@ -217,7 +218,7 @@ export async function parseFile(task: ParseTask, options: AnalyzePathsOptions): 
         await source.close();
       }
     }
-    const raw = readChunks(file, kind, options.decompression);
+    const raw = readChunks(file, kind, options.decompression, task.readToEnd ? undefined : bytes);
     const chunks = options.onProgress ? counting(raw, (n) => options.onProgress!(file, n, bytes)) : raw;
     const result = await parseStreamWith(module, chunks, { ...parserOptions, source: file, onRecord: consumer?.onRecord }, { decodeAscii: nodeDecodeAscii });
     return { path: file, format, detection, result, bytes, streamed: consumer?.finish(result) };

@@ -3,6 +3,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { isDocumentName } from '../core/documents.js';
 import { DEFAULT_DECOMPRESSION_LIMITS, DecompressionLimitError, expansionExcess, type DecompressionLimits } from '../core/limits.js';
 
 /**
@@ -31,7 +32,11 @@ function startsWith(buf: Uint8Array, magic: number[]): boolean {
 
 /** Tells text from gzip, trace-cmd's binary .dat and other binary files by their first bytes. */
 export async function contentKind(file: string): Promise<ContentKind> {
-  const prefix = await readPrefix(file, 4096);
+  return kindOfPrefix(await readPrefix(file, 4096));
+}
+
+/** The content kind of an input's first bytes (a file's, an archive member's). */
+export function kindOfPrefix(prefix: Uint8Array): ContentKind {
   if (startsWith(prefix, GZIP_MAGIC)) return 'gzip';
   if (startsWith(prefix, TRACE_CMD_DAT_MAGIC)) return 'trace-cmd-dat';
   let controls = 0;
@@ -49,14 +54,55 @@ export async function contentKind(file: string): Promise<ContentKind> {
  * Past the decompression limits (see src/core/limits.ts) it yields what came before and ends with
  * a DecompressionLimitError, which becomes a `decompression-limit` diagnostic.
  */
-export async function* readChunks(file: string, kind?: ContentKind, limits: Partial<DecompressionLimits> = {}): AsyncGenerator<Uint8Array> {
+export async function* readChunks(file: string, kind?: ContentKind, limits: Partial<DecompressionLimits> = {}, plannedBytes?: number): AsyncGenerator<Uint8Array> {
   const k = kind ?? (await contentKind(file));
+  if (k === 'text' && plannedBytes !== undefined) {
+    yield* readToConsistentPoint(file, plannedBytes);
+    return;
+  }
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   if (k !== 'gzip') {
     for await (const chunk of source) yield chunk as Buffer;
     return;
   }
   yield* gunzipLimited(source, { ...DEFAULT_DECOMPRESSION_LIMITS, ...limits });
+}
+
+/** The read of a file that grew while it was read stopped at a consistent point (code for the `live-capture-cut` diagnostic). */
+export class LiveCaptureCutError extends Error {
+  readonly code = 'LIVE_CAPTURE_CUT';
+}
+
+/**
+ * A live capture (a stress run still appending) is read up to the size it had when it was
+ * listed, never into what is being written: when the file has grown by the end of the read, a
+ * last line without its newline is dropped (it is being written), so no partial record is
+ * parsed, and the read ends with a LiveCaptureCutError (the `live-capture-cut` diagnostic). A
+ * snapshot cut at a line boundary is the parsers' `snapshot-partial`.
+ */
+async function* readToConsistentPoint(file: string, plannedBytes: number): AsyncGenerator<Uint8Array> {
+  if (plannedBytes === 0) return;
+  const source = createReadStream(file, { highWaterMark: 1 << 20, start: 0, end: plannedBytes - 1 });
+  let carry: Buffer | null = null;
+  for await (const c of source) {
+    const chunk: Buffer = carry ? Buffer.concat([carry, c as Buffer]) : (c as Buffer);
+    const lastNewline = chunk.lastIndexOf(0x0a);
+    if (lastNewline < 0) {
+      carry = chunk;
+      continue;
+    }
+    yield chunk.subarray(0, lastNewline + 1);
+    carry = lastNewline + 1 < chunk.length ? chunk.subarray(lastNewline + 1) : null;
+  }
+  const now = await stat(file).catch(() => null);
+  const grew = now !== null && now.size > plannedBytes;
+  if (!grew) {
+    if (carry) yield carry;
+    return;
+  }
+  throw new LiveCaptureCutError(
+    `the file grew while it was read (${plannedBytes} bytes when listed, ${now.size} now): read up to its last complete line${carry ? ` (a line of ${carry.length} bytes being written was left out)` : ''}`,
+  );
 }
 
 /** Gunzips a byte stream within the limits (the reader of .gz files and of .tar.gz archives). */
@@ -104,6 +150,23 @@ const SKIPPED_NAMES = new Set(['node_modules', '.git']);
 /** Found in capture folders beside the data: documentation and the capture scripts themselves. */
 const DOC_EXTENSIONS = new Set(['.md', '.markdown', '.rst', '.html', '.png', '.svg', '.sh', '.py', '.c', '.bt']);
 
+/** Whether a name has the extension of documentation or a capture script (inside a folder or archive). */
+export function isDocumentationExtension(file: string): boolean {
+  return DOC_EXTENSIONS.has(path.extname(file).toLowerCase());
+}
+
+/** A timestamps sidecar's times, one a line (the first number of each). */
+export function parseTimestampsSidecar(text: string): number[] {
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    const s = line.trim();
+    if (s.length === 0) continue;
+    const v = Number(s.split(/\s+/)[0]);
+    if (Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
 export interface WalkEntry {
   path: string;
   bytes: number;
@@ -135,7 +198,10 @@ export async function listArtefactFiles(paths: readonly string[]): Promise<{ fil
       }
     } else if (st.isFile()) {
       const ext = path.extname(p).toLowerCase();
-      files.push({ path: p, bytes: st.size, ...(!explicit && DOC_EXTENSIONS.has(ext) ? { documentation: true } : {}) });
+      // A README or NOTES.txt is documentation even when named on the command line; capture
+      // scripts (.sh, .py) only inside a folder (named alone they are still sniffed).
+      const documentation = isDocumentName(p) || (!explicit && DOC_EXTENSIONS.has(ext));
+      files.push({ path: p, bytes: st.size, ...(documentation ? { documentation: true } : {}) });
     }
   }
   for (const p of paths) await visit(p, true);

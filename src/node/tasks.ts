@@ -36,6 +36,11 @@ export interface ParseTask {
   format?: FormatId;
   /** The sampling interval a capture manifest declared (for series without their own times). */
   intervalSeconds?: number;
+  /**
+   * Read to the end even if the file grows meanwhile (watch mode follows growth itself); by
+   * default a file is read to its listed size and last complete line (see readChunks).
+   */
+  readToEnd?: boolean;
 }
 
 /** The serialisable subset of the options a worker needs. */

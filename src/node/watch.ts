@@ -208,7 +208,7 @@ export class CaptureWatcher {
       state.parsedMtimeMs = mtimeMs;
     }
     if (state.artefact && state.parsedSize === size && state.parsedMtimeMs === mtimeMs) return state.artefact;
-    state.artefact = await parseFile({ ...task, bytes: size }, this.#options);
+    state.artefact = await parseFile({ ...task, bytes: size, readToEnd: true }, this.#options);
     state.parsedSize = size;
     state.parsedMtimeMs = mtimeMs;
     this.#totalBytesRead += size;

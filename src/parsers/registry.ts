@@ -1,4 +1,5 @@
 import type { FormatId, ParserDefinition, SniffContext } from '../core/parser.js';
+import { isDocumentName } from '../core/documents.js';
 // Each format registers here: one import and one entry in PARSERS (keep both lists sorted by format).
 import { meminfoParser } from './meminfo/index.js';
 import { slabinfoParser, slabtopParser } from './slabinfo/index.js';
@@ -64,11 +65,13 @@ export const DETECTION_THRESHOLD = 0.5;
 
 /**
  * Ranks the formats the first KiBs of an artefact could be, most likely first.
- * Candidates below DETECTION_THRESHOLD are left out.
+ * Candidates below DETECTION_THRESHOLD are left out; a document (README, NOTES.txt) has none.
  * @example
  * detectFormat('slabinfo - version: 2.1\n# name ...')[0].format // 'slabinfo'
  */
 export function detectFormat(head: string, context: SniffContext = {}): FormatCandidate[] {
+  // A README or notes file quotes captures; it is never one (see core/documents.ts).
+  if (context.path !== undefined && isDocumentName(context.path)) return [];
   const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
   const out: FormatCandidate[] = [];
   for (const p of PARSERS) {

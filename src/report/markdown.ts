@@ -223,6 +223,9 @@ export function renderMarkdown(report: Report, options: RenderMarkdownOptions = 
   tableSection(out, OOM_KILLS, report.oomEvents, o);
   if (report.fragmentation) out.push('', '## Leak or fragmentation', '', ...fragmentationLines(report.fragmentation, o));
   section(out, ARTEFACTS.title, report.artefacts.length, report.artefacts.length, table(ARTEFACTS, report.artefacts, o));
+  if (report.unplaced?.length) {
+    out.push('', '## Files that are no capture', '', ...report.unplaced.map((u) => `- ${formatNumber(u.count)} ${md(u.kind)} files (${cc(u.code)}), e.g. ${markdownCode(u.examples[0] ?? '')}`));
+  }
   out.push('', `_memforensics ${markdownCode(report.tool.version)}, report schema v${report.schemaVersion}. Times are UTC._`, '');
   return out.join('\n');
 }

@@ -43,6 +43,21 @@ export const ArtefactSchema = z.strictObject({
 });
 export type Artefact = z.infer<typeof ArtefactSchema>;
 
+/**
+ * Files that are no capture (unrecognised, binary, empty), counted by why and by file kind
+ * (extension) instead of one artefact row each: a folder of 100,000 logs is one line, not 100,000.
+ */
+export const UnplacedFilesSchema = z.strictObject({
+  code: z.string(),
+  /** The file kind: its extension (`.log`), or `(none)`. */
+  kind: z.string(),
+  count: z.number().int().positive(),
+  bytes: z.number().int().nonnegative(),
+  /** The first few paths, to look at. */
+  examples: z.array(z.string()),
+});
+export type UnplacedFiles = z.infer<typeof UnplacedFilesSchema>;
+
 export const VerdictSchema = z.strictObject({
   kind: VerdictKindSchema,
   severity: FindingSeveritySchema,
@@ -106,6 +121,8 @@ export const ReportSchema = z.strictObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   tool: z.strictObject({ name: z.literal('memforensics'), version: z.string() }),
   artefacts: z.array(ArtefactSchema),
+  /** Unplaced files summarised by kind and count (groups of UNPLACED_SUMMARY_MIN or more), absent when none. */
+  unplaced: z.array(UnplacedFilesSchema).optional(),
   verdict: VerdictSchema,
   findings: z.array(FindingSchema),
   series: z.array(ReportSeriesSchema),

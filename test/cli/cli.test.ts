@@ -100,6 +100,8 @@ describe('memforensics CLI', () => {
 
   it('lists unreadable and unplaceable files with an error and goes on', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-cli-'));
+    writeFileSync(path.join(dir, 'greeting.txt'), 'hello\nworld\n');
+    // A notes file is documentation by its name (core/documents.ts), never sniffed.
     writeFileSync(path.join(dir, 'notes.txt'), 'hello\nworld\n');
     writeFileSync(path.join(dir, 'empty.txt'), '');
     writeFileSync(path.join(dir, 'meminfo.txt'), readFileSync(path.join(SAMPLES, 'public/meminfo/al2023-6.1-ec2-first30-lines.txt')));
@@ -107,13 +109,14 @@ describe('memforensics CLI', () => {
     expect(r.code).toBe(0);
     const report = ReportSchema.parse(JSON.parse(r.stdout));
     const byName = Object.fromEntries(report.artefacts.map((a) => [path.basename(a.path), a]));
-    expect(byName['notes.txt'].error?.code).toBe('UNRECOGNIZED_FORMAT');
+    expect(byName['greeting.txt'].error?.code).toBe('UNRECOGNIZED_FORMAT');
+    expect(byName['notes.txt'].skipped).toBe('documentation');
     expect(byName['empty.txt'].error?.code).toBe('EMPTY_INPUT');
     expect(byName['missing.txt'].error?.code).toBe('UNREADABLE');
     expect(byName['meminfo.txt'].format).toBe('meminfo');
     // Each problem is also on stderr, with its path, whatever goes to stdout.
     expect(r.stderr).toContain(`${path.join(dir, 'missing.txt')}: no such file or directory (UNREADABLE)`);
-    expect(r.stderr).toContain(`${path.join(dir, 'notes.txt')}: `);
+    expect(r.stderr).toContain(`${path.join(dir, 'greeting.txt')}: `);
     expect(r.stderr).toContain('(UNRECOGNIZED_FORMAT)');
   });
 
