@@ -36,6 +36,8 @@ export const FORMAT_IDS = [
   'pidstat',
   'pmap',
   'smaps-rollup',
+  'cgroup-memory',
+  'psi',
 ] as const;
 export const FormatIdSchema = z.enum(FORMAT_IDS);
 export type FormatId = z.infer<typeof FormatIdSchema>;

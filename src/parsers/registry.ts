@@ -18,6 +18,8 @@ import { lsanParser } from './lsan/index.js';
 import { valgrindParser } from './valgrind/index.js';
 import { traceCmdStatParser } from './tracecmd-stat/index.js';
 import { traceDatParser } from './trace-dat/index.js';
+import { cgroupMemoryParser } from './cgroup/index.js';
+import { psiParser } from './psi/index.js';
 // @registry-imports
 
 /** Every registered parser, the single source for detection, the CLI and the README table. */
@@ -45,6 +47,8 @@ export const PARSERS: readonly ParserDefinition<any, any>[] = [
   valgrindParser,
   traceCmdStatParser,
   traceDatParser,
+  cgroupMemoryParser,
+  psiParser,
   // @registry-entries
 ];
 

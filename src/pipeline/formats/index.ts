@@ -1,4 +1,5 @@
 import type { FormatId } from '../../core/parser.js';
+import { cgroupMemoryModule, psiModule } from './cgroup.js';
 import { buddyinfoModule, extfragIndexModule, extfragUnusableModule, pagetypeinfoModule } from './buddyinfo.js';
 import { bccMemleakModule, bpftraceModule, kmemleakModule, lsanModule, oomModule, valgrindModule } from './culprits.js';
 import { meminfoModule } from './meminfo.js';
@@ -38,6 +39,8 @@ export const FORMAT_MODULES: Readonly<Record<FormatId, FormatModule>> = {
   oom: oomModule,
   lsan: lsanModule,
   valgrind: valgrindModule,
+  'cgroup-memory': cgroupMemoryModule,
+  psi: psiModule,
 };
 
 /** The module of a format id. */
