@@ -67,6 +67,11 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['U1_user_series/used_kb.csv', 'csv'],
   ['U1_user_series/vmstat-s.txt', 'vmstat'],
   ['U1_user_series/vmstat-t-w-a.txt', 'vmstat'],
+  // C1: a real memcg OOM (cgroup v1) with PSI and the kernel's OOM report.
+  ['C1_cgroup_oom/cgroup-memory.txt', 'cgroup-memory'],
+  ['C1_cgroup_oom/pressure.txt', 'psi'],
+  ['C1_cgroup_oom/dmesg.txt', 'oom'],
+  ['public/cgroup/', 'cgroup-memory'],
   ['.report.stderr.txt', null],
   ['timeline.txt', null],
   ['.trace-cmd-record.log', null],

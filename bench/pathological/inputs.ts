@@ -323,6 +323,20 @@ const SPECS: FormatSpec[] = [
     },
   },
   {
+    format: 'cgroup-memory',
+    template:
+      'epoch 1796294191.689\n/sys/fs/cgroup/memory/a/memory.usage_in_bytes:11702272\n/sys/fs/cgroup/memory/a/memory.limit_in_bytes:268435456\n' +
+      '/sys/fs/cgroup/memory/a/memory.stat:rss 11239424\n/sys/fs/cgroup/memory/a/memory.oom_control:oom_kill 0\n===\n',
+    long: { before: '/sys/fs/cgroup/memory/a/memory.usage_in_bytes:', fill: '9', after: '' },
+    distinct: (n) => lines(n, (i) => `/sys/fs/cgroup/cg_${i}/memory.current:${i}`),
+  },
+  {
+    format: 'psi',
+    template: 'epoch 1796294191.689\nsome avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n===\n',
+    long: { before: 'some avg10=0.00 avg60=0.00 avg300=0.00 total=', fill: '9', after: '' },
+    distinct: (n) => lines(n, (i) => `some avg10=0.00 avg60=0.00 avg300=0.00 total=${i}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=${i}`),
+  },
+  {
     format: 'oom',
     template: OOM_HEAD + OOM_TAIL,
     long: { before: '[13449.623808] CPU: 0 PID: 14726 Comm: ', fill: 'x', after: ' Not tainted 3.10.0-693.el7.x86_64 #1' },

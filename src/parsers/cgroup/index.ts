@@ -136,6 +136,19 @@ function parseKeyValue(s: string): { key: string; value: number } | null {
   return { key, value };
 }
 
+/** The command of a shell prompt line (`sh-4.2$ cat memory.stat`, `root@h:/x# pwd`), else null. */
+function promptCommand(s: string): string | null {
+  for (const mark of ['$ ', '# ']) {
+    const i = s.indexOf(mark);
+    if (i <= 0 || i > 120) continue;
+    const prefix = s.slice(0, i);
+    if (prefix.includes(' ')) continue;
+    const cmd = s.slice(i + 2).trim();
+    if (cmd === 'pwd' || cmd.startsWith('cat ')) return cmd;
+  }
+  return null;
+}
+
 interface Building {
   snap: CgroupMemorySnapshot;
   dir: string | null;
@@ -254,9 +267,40 @@ function createCore(options: Partial<CgroupMemoryOptions>): ParserCore<CgroupMem
     return true;
   };
 
+  /** The directory a shell session's `pwd` printed, for the relative `cat memory.x` after it. */
+  let cwd: string | null = null;
+  let expectPwd = false;
+
   return {
     line(text, lineNo, emit) {
       const trimmed = text.trim();
+      // A pasted shell session: `sh-4.2$ pwd`, its directory, then `sh-4.2$ cat memory.usage_in_bytes`.
+      if (expectPwd) {
+        expectPwd = false;
+        if (trimmed.startsWith('/')) {
+          cwd = trimmed;
+          emit.skip('preamble');
+          return;
+        }
+      }
+      const command = promptCommand(trimmed);
+      if (command !== null) {
+        if (command === 'pwd') {
+          expectPwd = true;
+          emit.skip('foreign');
+          return;
+        }
+        if (command.startsWith('cat ')) {
+          const arg = command.slice(4).trim();
+          const f = arg.includes(' ') ? null : fileOf(arg);
+          if (f) {
+            const path = arg.startsWith('/') || cwd === null ? arg : `${cwd}/${arg}`;
+            headerFile = { path, ...f, dir: f.dir ?? (arg.startsWith('/') ? null : cwd) };
+            emit.skip('header');
+            return;
+          }
+        }
+      }
       // `head` / `tail` headers: `==> /sys/fs/cgroup/a/memory.stat <==`.
       if (trimmed.startsWith('==> ') && trimmed.endsWith(' <==')) {
         const path = trimmed.slice(4, -4).trim();
@@ -336,6 +380,8 @@ export const cgroupMemoryParser: ParserDefinition<CgroupMemorySnapshot, CgroupMe
       if (s.length === 0) continue;
       lines++;
       if (s.startsWith('==> ') && s.endsWith(' <==') && fileOf(s.slice(4, -4).trim())) headers++;
+      const cmd = promptCommand(s);
+      if (cmd?.startsWith('cat ') && fileOf(cmd.slice(4).trim())) headers++;
       const colon = s.indexOf(':');
       if (colon > 0) {
         const f = fileOf(s.slice(0, colon));
@@ -350,7 +396,7 @@ export const cgroupMemoryParser: ParserDefinition<CgroupMemorySnapshot, CgroupMe
       }
     }
     if (pathLines >= 2) return { score: 0.92, reason: `${pathLines} path:value lines of cgroup memory files` };
-    if (headers >= 1) return { score: 0.9, reason: `${headers} ==> memory.* <== headers` };
+    if (headers >= 1) return { score: 0.9, reason: `${headers} ==> memory.* <== headers or shell "cat memory.*" commands` };
     if (v2Stat >= 4) return { score: 0.85, reason: `${v2Stat} cgroup v2 memory.stat keys (anon, file, kernel_stack, sock, ...)` };
     if (v1Stat >= 4) return { score: 0.85, reason: `${v1Stat} cgroup v1 memory.stat keys (cache, rss, mapped_file, hierarchical_memory_limit, ...)` };
     if (oomControl >= 2) return { score: 0.85, reason: 'cgroup v1 memory.oom_control keys (oom_kill_disable, under_oom)' };
