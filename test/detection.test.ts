@@ -72,6 +72,7 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['C1_cgroup_oom/pressure.txt', 'psi'],
   ['C1_cgroup_oom/dmesg.txt', 'oom'],
   ['public/cgroup/', 'cgroup-memory'],
+  ['public/allocinfo/', 'allocinfo'],
   ['.report.stderr.txt', null],
   ['timeline.txt', null],
   ['.trace-cmd-record.log', null],

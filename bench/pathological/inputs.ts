@@ -337,6 +337,14 @@ const SPECS: FormatSpec[] = [
     distinct: (n) => lines(n, (i) => `some avg10=0.00 avg60=0.00 avg300=0.00 total=${i}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=${i}`),
   },
   {
+    format: 'allocinfo',
+    template:
+      'allocinfo - version: 1.0\n#     <size>  <calls> <tag info>\n         512        1 arch/x86/events/rapl.c:681 func:init_rapl_pmus\n' +
+      '          16        1 fs/xfs/xfs_mount.c:87 [xfs] func:xfs_uuid_mount \n',
+    long: { before: '         512        1 arch/x86/events/rapl.c:681 func:', fill: 'x', after: '' },
+    distinct: (n) => 'allocinfo - version: 1.0\n' + lines(n, (i) => `${i} 1 mm/file_${i}.c:${i} func:fn_${i}`),
+  },
+  {
     format: 'oom',
     template: OOM_HEAD + OOM_TAIL,
     long: { before: '[13449.623808] CPU: 0 PID: 14726 Comm: ', fill: 'x', after: ' Not tainted 3.10.0-693.el7.x86_64 #1' },

@@ -38,6 +38,7 @@ export const FORMAT_IDS = [
   'smaps-rollup',
   'cgroup-memory',
   'psi',
+  'allocinfo',
 ] as const;
 export const FormatIdSchema = z.enum(FORMAT_IDS);
 export type FormatId = z.infer<typeof FormatIdSchema>;

@@ -20,6 +20,7 @@ import { traceCmdStatParser } from './tracecmd-stat/index.js';
 import { traceDatParser } from './trace-dat/index.js';
 import { cgroupMemoryParser } from './cgroup/index.js';
 import { psiParser } from './psi/index.js';
+import { allocinfoParser } from './allocinfo/index.js';
 // @registry-imports
 
 /** Every registered parser, the single source for detection, the CLI and the README table. */
@@ -49,6 +50,7 @@ export const PARSERS: readonly ParserDefinition<any, any>[] = [
   traceDatParser,
   cgroupMemoryParser,
   psiParser,
+  allocinfoParser,
   // @registry-entries
 ];
 

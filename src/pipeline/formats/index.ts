@@ -1,4 +1,5 @@
 import type { FormatId } from '../../core/parser.js';
+import { allocinfoModule } from './allocinfo.js';
 import { cgroupMemoryModule, psiModule } from './cgroup.js';
 import { buddyinfoModule, extfragIndexModule, extfragUnusableModule, pagetypeinfoModule } from './buddyinfo.js';
 import { bccMemleakModule, bpftraceModule, kmemleakModule, lsanModule, oomModule, valgrindModule } from './culprits.js';
@@ -41,6 +42,7 @@ export const FORMAT_MODULES: Readonly<Record<FormatId, FormatModule>> = {
   valgrind: valgrindModule,
   'cgroup-memory': cgroupMemoryModule,
   psi: psiModule,
+  allocinfo: allocinfoModule,
 };
 
 /** The module of a format id. */
