@@ -35,6 +35,8 @@ export const SEEN: Record<string, string> = {
   'smaps-rollup': '6.18',
   'cgroup-memory': 'v1 on 6.18 (memcg OOM capture), v1 on an EKS node (kubernetes#114142)',
   psi: '6.18',
+  zoneinfo: '6.18',
+  vmallocinfo: '6.18',
   allocinfo: '6.10+ docs and patch threads (x86_64 1.0 header, numfmt/sort -h views, xfs module sites)',
 };
 

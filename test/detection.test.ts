@@ -83,8 +83,10 @@ const EXPECTED: [suffix: string, format: string | null][] = [
   ['wavemem.log', null],
   ['d4_all.log', null],
   ['pagepunch.log', null],
-  ['zoneinfo_after.txt', null],
-  ['zoneinfo_before.txt', null],
+  ['zoneinfo_after.txt', 'zoneinfo'],
+  ['zoneinfo_before.txt', 'zoneinfo'],
+  ['Z1_zoneinfo_vmalloc/zoneinfo.txt', 'zoneinfo'],
+  ['Z1_zoneinfo_vmalloc/vmallocinfo.txt.gz', 'vmallocinfo'],
   ['meminfo_epochs.txt', null],
 ];
 

@@ -345,6 +345,22 @@ const SPECS: FormatSpec[] = [
     distinct: (n) => 'allocinfo - version: 1.0\n' + lines(n, (i) => `${i} 1 mm/file_${i}.c:${i} func:fn_${i}`),
   },
   {
+    format: 'zoneinfo',
+    template:
+      'Node 0, zone   Normal\n  pages free     4291049\n        min      10\n        low      13\n        high     16\n        managed  5210112\n' +
+      '        protection: (0, 0, 0, 0, 0)\n      nr_free_pages 4291049\n  pagesets\n    cpu: 0\n              count:    0\n  start_pfn:           1048576\n',
+    long: { before: '      nr_free_pages ', fill: '9', after: '' },
+    distinct: (n) => 'Node 0, zone   Normal\n  pages free     42\n' + lines(n, (i) => `      nr_key_${i} ${i}`),
+  },
+  {
+    format: 'vmallocinfo',
+    template:
+      '0x00000000b6f731d5-0x000000009187e478   20480 kernel_clone+0xb8/0x400 pages=4 vmalloc N0=4\n' +
+      '0x00000000b0fbb6f1-0x00000000b83427bc    8192 acpi_os_map_iomem+0x1bc/0x1e0 phys=0x00000000000a0000 ioremap\n0x00000000b0fbb6f1-0x00000000b83427bc    8192 unpurged vm_area\n',
+    long: { before: '0x00000000b6f731d5-0x000000009187e478   20480 ', fill: 'x', after: ' pages=4 vmalloc' },
+    distinct: (n) => lines(n, (i) => `0x00000000b6f731d5-0x000000009187e478   20480 caller_${i}+0x1/0x2 pages=4 vmalloc`),
+  },
+  {
     format: 'oom',
     template: OOM_HEAD + OOM_TAIL,
     long: { before: '[13449.623808] CPU: 0 PID: 14726 Comm: ', fill: 'x', after: ' Not tainted 3.10.0-693.el7.x86_64 #1' },

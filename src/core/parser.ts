@@ -39,6 +39,8 @@ export const FORMAT_IDS = [
   'cgroup-memory',
   'psi',
   'allocinfo',
+  'zoneinfo',
+  'vmallocinfo',
 ] as const;
 export const FormatIdSchema = z.enum(FORMAT_IDS);
 export type FormatId = z.infer<typeof FormatIdSchema>;

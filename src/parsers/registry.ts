@@ -21,6 +21,8 @@ import { traceDatParser } from './trace-dat/index.js';
 import { cgroupMemoryParser } from './cgroup/index.js';
 import { psiParser } from './psi/index.js';
 import { allocinfoParser } from './allocinfo/index.js';
+import { zoneinfoParser } from './zoneinfo/index.js';
+import { vmallocinfoParser } from './vmallocinfo/index.js';
 // @registry-imports
 
 /** Every registered parser, the single source for detection, the CLI and the README table. */
@@ -51,6 +53,8 @@ export const PARSERS: readonly ParserDefinition<any, any>[] = [
   cgroupMemoryParser,
   psiParser,
   allocinfoParser,
+  zoneinfoParser,
+  vmallocinfoParser,
   // @registry-entries
 ];
 

@@ -1,5 +1,6 @@
 import type { FormatId } from '../../core/parser.js';
 import { allocinfoModule } from './allocinfo.js';
+import { vmallocinfoModule, zoneinfoModule } from './zoneinfo.js';
 import { cgroupMemoryModule, psiModule } from './cgroup.js';
 import { buddyinfoModule, extfragIndexModule, extfragUnusableModule, pagetypeinfoModule } from './buddyinfo.js';
 import { bccMemleakModule, bpftraceModule, kmemleakModule, lsanModule, oomModule, valgrindModule } from './culprits.js';
@@ -43,6 +44,8 @@ export const FORMAT_MODULES: Readonly<Record<FormatId, FormatModule>> = {
   'cgroup-memory': cgroupMemoryModule,
   psi: psiModule,
   allocinfo: allocinfoModule,
+  zoneinfo: zoneinfoModule,
+  vmallocinfo: vmallocinfoModule,
 };
 
 /** The module of a format id. */
