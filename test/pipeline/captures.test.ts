@@ -26,7 +26,7 @@ function summary(r: Report) {
 const MIB = 1024;
 
 describe('pipeline on real captures', () => {
-  it.each(['D1_main', 'D1_mixed_noise', 'D1_pages_timerfd', 'D2_slab_meminfo', 'D3_userspace', 'D4_leak', 'D4_control', 'D5_fragmentation', 'U1_user_series', 'C1_cgroup_oom'])(
+  it.each(['D1_main', 'D1_mixed_noise', 'D1_pages_timerfd', 'D2_slab_meminfo', 'D3_userspace', 'D4_leak', 'D4_control', 'D5_fragmentation', 'U1_user_series', 'C1_cgroup_oom', 'Z1_zoneinfo_vmalloc'])(
     '%s: the report validates against ReportSchema and matches its golden summary',
     async (folder) => {
       const r = await report(folder);
@@ -136,5 +136,14 @@ describe('pipeline on real captures', () => {
     expect(counters.values).toMatchObject({ cgroup: '/mf-leak-27717', oomKills: 1, limitBytes: 268435456, limitHits: 42 });
     expect(counters.values!.onsetToLimitSeconds as number).toBeGreaterThan(58);
     expect(counters.values!.onsetToLimitSeconds as number).toBeLessThan(66);
+  });
+
+  it('Z1: vmalloc grows in kernel_clone (new task stacks), and no zone nears its watermarks', async () => {
+    const r = await report('Z1_zoneinfo_vmalloc');
+    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.space).toBe('kernel');
+    expect(r.verdict.summary).toContain('vmalloc caller kernel_clone grows steadily');
+    expect(r.findings.filter((f) => f.culprit === 'kernel_clone')).toHaveLength(1);
+    expect(r.findings.some((f) => f.title.includes('watermark'))).toBe(false);
   });
 });
