@@ -3,7 +3,8 @@ import { formatBytes, formatDuration } from '../core/format.js';
 import type { Evidence, Finding, TimeSeries, UsageRole } from '../core/models.js';
 import type { CgroupMemorySnapshot } from '../parsers/cgroup/index.js';
 import type { OomEventEntry } from './oomTimeline.js';
-import { detectLeakTrend } from './trend/index.js';
+import type { AlertThresholds } from './alerts.js';
+import { detectLeakTrend, toTrendFinding } from './trend/index.js';
 
 /**
  * Per memory cgroup: its usage until its first OOM kill (after a kill the victim's memory is gone,
@@ -61,7 +62,11 @@ export interface CgroupMemoryResult {
   cgroups: CgroupSummary[];
   /** One usage series per cgroup, cut before its first OOM kill, for the trend engine. */
   usage: CgroupUsageSeries[];
-  /** OOM kills the counters recorded that no kernel report in the bundle matches. */
+  /**
+   * Per cgroup whose usage the trend engine calls a leak: its usage-trend finding, titled with
+   * what happened at the limit (the pipeline registers the usage series without a second finding);
+   * and the OOM kills the counters recorded that no kernel report in the bundle matches.
+   */
   findings: Finding[];
   /** For each kernel OOM report tied to a cgroup: the evidence the cgroup's counters add to it. */
   reportLinks: { source: string; line: number; cgroup: string; titleSuffix: string; evidence: Evidence[] }[];
@@ -116,7 +121,7 @@ function roleOf(first: CgroupMemorySnapshot, last: CgroupMemorySnapshot): UsageR
  */
 export function cgroupMemoryAnalysis(
   snapshots: readonly CgroupMemorySnapshot[],
-  options: { source: string; oomEvents?: readonly OomEventEntry[] },
+  options: { source: string; oomEvents?: readonly OomEventEntry[]; thresholds?: Partial<AlertThresholds> },
 ): CgroupMemoryResult {
   const byCgroup = new Map<string | null, CgroupMemorySnapshot[]>();
   for (const s of snapshots) {
@@ -230,6 +235,15 @@ export function cgroupMemoryAnalysis(
         peakBytes: summary.peakBytes,
       },
     };
+    const usageEntry = out.usage[out.usage.length - 1];
+    const trendFinding = trend && usageEntry?.cgroup === cgroup ? toTrendFinding(trend, options.source, name, { space: usageEntry.role === 'user' ? 'user' : usageEntry.role === 'kernel' ? 'kernel' : 'unknown', bytesPerUnit: 1, thresholds: options.thresholds }) : null;
+    if (trendFinding) {
+      // After the kill the projection from the last sample ("reaches the limit in 0.2 s") says less than what happened.
+      if (trend!.verdict === 'leak' && oomKills > 0 && summary.onsetToLimitSeconds !== null && summary.bytesPerSecond !== null) {
+        trendFinding.title = `${name} grows steadily at ${formatBytes(summary.bytesPerSecond * 3600)}/h (${formatBytes(summary.bytesPerSecond)}/s): it filled its ${limitText} limit ${formatDuration(summary.onsetToLimitSeconds)} after the growth began and the memcg OOM killer fired`;
+      }
+      out.findings.push(trendFinding);
+    }
     if (oomKills > 0 && reports.length === 0) {
       out.findings.push({
         kind: 'oom-kill',

@@ -131,8 +131,12 @@ describe('cgroupMemoryAnalysis on the real C1 capture', () => {
     expect(c.onsetToLimitSeconds!).toBeLessThan(66);
     expect(r.usage[0].series.v).toHaveLength(62);
     expect(r.usage[0].role).toBe('user');
-    // No kernel report given: the counter alone is the finding.
-    expect(r.findings).toHaveLength(1);
-    expect(r.findings[0].title).toContain('/mf-leak-27717');
+    // The usage finding says what happened at the limit; with no kernel report given, the counter is the kill's finding.
+    expect(r.findings.map((f) => f.kind)).toEqual(['usage-trend', 'oom-kill']);
+    expect(r.findings[0].title).toBe(
+      'memcg /mf-leak-27717 usage grows steadily at 14.1 GiB/h (4.00 MiB/s): it filled its 256 MiB limit 1 min 2 s after the growth began and the memcg OOM killer fired',
+    );
+    expect(r.findings[0].severity).toBe('critical');
+    expect(r.findings[1].title).toContain('memory cgroup /mf-leak-27717 OOM-killed 1 task at its 256 MiB limit');
   });
 });

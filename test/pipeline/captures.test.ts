@@ -120,7 +120,7 @@ describe('pipeline on real captures', () => {
     const r = await report('C1_cgroup_oom');
     expect(r.verdict.kind).toBe('leak');
     expect(r.verdict.space).toBe('user');
-    expect(r.verdict.summary).toContain('memcg /mf-leak-27717 usage grows steadily');
+    expect(r.verdict.summary).toContain('memcg /mf-leak-27717 usage grows steadily at 14.1 GiB/h (4.00 MiB/s): it filled its 256 MiB limit 1 min 2 s after the growth began');
     const t = r.trends.find((x) => x.series === 'memcg /mf-leak-27717 usage')!;
     expect(t.verdict).toBe('leak');
     // Projected against the cgroup's limit, not MemTotal (23.5 GiB): the limit is reached right after the last sample before the kill.

@@ -16,9 +16,9 @@ export const cgroupMemoryModule: FormatModule = {
   parser: cgroupMemoryParser,
   analyzeTogether(artefacts, ctx) {
     for (const a of artefacts) {
-      const r = cgroupMemoryAnalysis(recordsOf<CgroupMemorySnapshot>(a), { source: a.path, oomEvents: ctx.sections.oomEvents });
-      // --limit overrides only when the cgroup has none of its own.
-      for (const u of r.usage) addUsage(ctx, a.path, u.series, u.role, u.limit ?? ctx.options.limitBytes);
+      const r = cgroupMemoryAnalysis(recordsOf<CgroupMemorySnapshot>(a), { source: a.path, oomEvents: ctx.sections.oomEvents, thresholds: ctx.options.alertThresholds });
+      // --limit applies only to a cgroup without a limit of its own; the analysis gives the usage finding.
+      for (const u of r.usage) addUsage(ctx, a.path, u.series, u.role, u.limit ?? ctx.options.limitBytes, false);
       ctx.findings.push(...r.findings);
       for (const link of r.reportLinks) {
         const i = ctx.findings.findIndex((f) => f.kind === 'oom-kill' && f.evidence.some((e) => e.source === link.source && e.lines?.[0] === link.line));
