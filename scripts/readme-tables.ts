@@ -34,6 +34,11 @@ export const SEEN: Record<string, string> = {
   pidstat: 'sysstat 12.6 on 6.18',
   pmap: 'procps 3.2 (RHEL 5), procps-ng 3.3 / 4',
   'smaps-rollup': '6.18',
+  'cgroup-memory': 'v1 on 6.18 (memcg OOM capture), v1 on an EKS node (kubernetes#114142)',
+  psi: '6.18',
+  zoneinfo: '6.18',
+  vmallocinfo: '6.18',
+  allocinfo: '6.10+ docs and patch threads (x86_64 1.0 header, numfmt/sort -h views, xfs module sites)',
 };
 
 const cell = (s: string) => s.replaceAll('|', '\\|');

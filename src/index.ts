@@ -50,6 +50,11 @@ export { PidstatOptionsSchema, PidstatSampleSchema, parsePidstat, parsePidstatAs
 export { PmapMappingSchema, PmapOptionsSchema, PmapSnapshotSchema, parsePmap, parsePmapAsync, pmapParser, pmapSeries, type PmapMapping, type PmapOptions, type PmapSnapshot } from './parsers/pmap/index.js';
 export { SmapsRollupOptionsSchema, SmapsRollupSnapshotSchema, parseSmapsRollup, parseSmapsRollupAsync, smapsRollupParser, smapsRollupSeries, type SmapsRollupOptions, type SmapsRollupSnapshot } from './parsers/smaps-rollup/index.js';
 export { CsvColumnSchema, CsvHeaderRecordSchema, CsvOptionsSchema, CsvRecordSchema, CsvRowRecordSchema, csvParser, csvSeries, parseCsv, parseCsvAsync, type CsvColumn, type CsvHeaderRecord, type CsvOptions, type CsvRecord, type CsvRowRecord } from './parsers/csv/index.js';
+export { CgroupMemoryOptionsSchema, CgroupMemorySnapshotSchema, cgroupMemoryParser, cgroupPathOf, parseCgroupMemory, parseCgroupMemoryAsync, type CgroupMemoryOptions, type CgroupMemorySnapshot } from './parsers/cgroup/index.js';
+export { PsiLineSchema, PsiOptionsSchema, PsiPressureSchema, PsiSnapshotSchema, parsePsi, parsePsiAsync, parsePsiLine, psiParser, psiStallSeries, type PsiLine, type PsiOptions, type PsiPressure, type PsiSnapshot } from './parsers/psi/index.js';
+export { AllocinfoOptionsSchema, AllocinfoSiteSchema, AllocinfoSnapshotSchema, allocinfoParser, allocinfoSiteKey, parseAllocinfo, parseAllocinfoAsync, parseAllocinfoLine, type AllocinfoOptions, type AllocinfoSite, type AllocinfoSnapshot } from './parsers/allocinfo/index.js';
+export { ZoneinfoOptionsSchema, ZoneinfoSnapshotSchema, ZoneinfoZoneSchema, parseZoneinfo, parseZoneinfoAsync, zoneinfoParser, type ZoneinfoOptions, type ZoneinfoSnapshot, type ZoneinfoZone } from './parsers/zoneinfo/index.js';
+export { VmallocAreaSchema, VmallocinfoOptionsSchema, VmallocinfoSnapshotSchema, parseVmallocLine, parseVmallocinfo, parseVmallocinfoAsync, vmallocCallerFunction, vmallocinfoParser, type VmallocArea, type VmallocinfoOptions, type VmallocinfoSnapshot } from './parsers/vmallocinfo/index.js';
 
 // Qualify: the trend engine (lower envelope, regimes, cycles, robust rates, time to limit) and its estimators.
 export { DetectLeakTrendOptionsSchema, LeakTrendResultSchema, LeakTrendVerdictSchema, TrendRegimeSchema, detectLeakTrend, type DetectLeakTrendOptions, type LeakTrendResult, type LeakTrendVerdict, type TrendRegime, type TrendSeriesInput } from './analysis/trend/detectLeakTrend.js';
@@ -79,6 +84,10 @@ export { OomEventEntrySchema, OomFragmentationSchema, OomTimelineResultSchema, j
 // Leak or fragmentation, graded alerts, before/after comparison.
 export { CapacityLossSchema, DEFAULT_HIGH_ORDER, FragmentationAnalysisSchema, FragmentationOptionsSchema, IdleWindowSchema, KernelIndexCheckSchema, PAGE_ALLOC_COSTLY_ORDER, ZoneFragmentationSchema, ZoneIndicesSchema, analyzeFragmentation, checkKernelIndices, contigPageInfo, fragmentationFindings, fragmentationIndex, fragmentationIndices, highOrderPages, splitCapacityLoss, type CapacityLoss, type ContigPageInfo, type FragmentationAnalysis, type FragmentationOptions, type FragmentationPoint, type IdleWindow, type KernelIndexCheck, type ZoneFragmentation, type ZoneIndices, unusableFreeIndex } from './analysis/fragmentation.js';
 export { ClassifyMemoryGrowthOptionsSchema, GrowthEvidenceSchema, GrowthKindSchema, MemoryGrowthClassificationSchema, TrendSummarySchema, classifyMemoryGrowth, type ClassifyMemoryGrowthInput, type ClassifyMemoryGrowthOptions, type GrowthEvidence, type GrowthKind, type MemoryGrowthClassification, type TrendSummary } from './analysis/classifyMemoryGrowth.js';
+export { CgroupSummarySchema, cgroupMemoryAnalysis, type CgroupMemoryResult, type CgroupSummary, type CgroupUsageSeries } from './analysis/cgroupMemory.js';
+export { AllocinfoSiteGrowthSchema, allocinfoGrowth, type AllocinfoGrowthResult, type AllocinfoSiteGrowth } from './analysis/allocinfoGrowth.js';
+export { ZoneWatermarkSummarySchema, zoneWatermarks, type ZoneWatermarkResult, type ZoneWatermarkSummary } from './analysis/zoneWatermarks.js';
+export { VmallocCallerGrowthSchema, vmallocGrowth, type VmallocCallerGrowth, type VmallocGrowthResult } from './analysis/vmallocGrowth.js';
 export { AlertThresholdsSchema, DEFAULT_ALERT_THRESHOLDS, gradeCulprit, gradeLeak, type AlertThresholds, type LeakSignal } from './analysis/alerts.js';
 export { ComparisonItemSchema, ComparisonSchema, type Comparison, type ComparisonItem } from './analysis/comparison.js';
 

@@ -323,6 +323,44 @@ const SPECS: FormatSpec[] = [
     },
   },
   {
+    format: 'cgroup-memory',
+    template:
+      'epoch 1796294191.689\n/sys/fs/cgroup/memory/a/memory.usage_in_bytes:11702272\n/sys/fs/cgroup/memory/a/memory.limit_in_bytes:268435456\n' +
+      '/sys/fs/cgroup/memory/a/memory.stat:rss 11239424\n/sys/fs/cgroup/memory/a/memory.oom_control:oom_kill 0\n===\n',
+    long: { before: '/sys/fs/cgroup/memory/a/memory.usage_in_bytes:', fill: '9', after: '' },
+    distinct: (n) => lines(n, (i) => `/sys/fs/cgroup/cg_${i}/memory.current:${i}`),
+  },
+  {
+    format: 'psi',
+    template: 'epoch 1796294191.689\nsome avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n===\n',
+    long: { before: 'some avg10=0.00 avg60=0.00 avg300=0.00 total=', fill: '9', after: '' },
+    distinct: (n) => lines(n, (i) => `some avg10=0.00 avg60=0.00 avg300=0.00 total=${i}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=${i}`),
+  },
+  {
+    format: 'allocinfo',
+    template:
+      'allocinfo - version: 1.0\n#     <size>  <calls> <tag info>\n         512        1 arch/x86/events/rapl.c:681 func:init_rapl_pmus\n' +
+      '          16        1 fs/xfs/xfs_mount.c:87 [xfs] func:xfs_uuid_mount \n',
+    long: { before: '         512        1 arch/x86/events/rapl.c:681 func:', fill: 'x', after: '' },
+    distinct: (n) => 'allocinfo - version: 1.0\n' + lines(n, (i) => `${i} 1 mm/file_${i}.c:${i} func:fn_${i}`),
+  },
+  {
+    format: 'zoneinfo',
+    template:
+      'Node 0, zone   Normal\n  pages free     4291049\n        min      10\n        low      13\n        high     16\n        managed  5210112\n' +
+      '        protection: (0, 0, 0, 0, 0)\n      nr_free_pages 4291049\n  pagesets\n    cpu: 0\n              count:    0\n  start_pfn:           1048576\n',
+    long: { before: '      nr_free_pages ', fill: '9', after: '' },
+    distinct: (n) => 'Node 0, zone   Normal\n  pages free     42\n' + lines(n, (i) => `      nr_key_${i} ${i}`),
+  },
+  {
+    format: 'vmallocinfo',
+    template:
+      '0x00000000b6f731d5-0x000000009187e478   20480 kernel_clone+0xb8/0x400 pages=4 vmalloc N0=4\n' +
+      '0x00000000b0fbb6f1-0x00000000b83427bc    8192 acpi_os_map_iomem+0x1bc/0x1e0 phys=0x00000000000a0000 ioremap\n0x00000000b0fbb6f1-0x00000000b83427bc    8192 unpurged vm_area\n',
+    long: { before: '0x00000000b6f731d5-0x000000009187e478   20480 ', fill: 'x', after: ' pages=4 vmalloc' },
+    distinct: (n) => lines(n, (i) => `0x00000000b6f731d5-0x000000009187e478   20480 caller_${i}+0x1/0x2 pages=4 vmalloc`),
+  },
+  {
     format: 'oom',
     template: OOM_HEAD + OOM_TAIL,
     long: { before: '[13449.623808] CPU: 0 PID: 14726 Comm: ', fill: 'x', after: ' Not tainted 3.10.0-693.el7.x86_64 #1' },

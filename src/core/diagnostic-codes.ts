@@ -61,6 +61,7 @@ export const DIAGNOSTIC_CODES = {
   'pagetypeinfo-capped-count': { severity: 'info', doc: 'pagetypeinfo printed a free-list count as `>100000`: the kernel stops counting there, so the value is a lower bound (buddyinfo has the exact per-zone count).' },
   'extfrag-wrong-file': { severity: 'warning', doc: 'An extfrag file whose `... index at order` header names the other index (unusable_index read as extfrag_index or the reverse, e.g. a forced format).' },
   'extfrag-negative-printed': { severity: 'warning', doc: 'extfrag_index printed an index between -1 and 0 as `0.-500` (the kernel prints index/1000 and index%1000 with %d.%03d; happens e.g. in a zone with a single free block); read as the negative number.' },
+  'cgroup-value-without-file': { severity: 'data-loss', doc: 'A bare number in a cgroup memory capture with no file named before it (memory.current and memory.max look alike): capture with `grep -H .` or `head`, so that each value names its file.' },
 
   // ---- leak reports (bcc memleak, bpftrace, OOM, LSan, valgrind) ----
   'report-orphan-frame': { severity: 'data-loss', doc: 'A stack frame line outside any stack block.' },

@@ -36,6 +36,11 @@ export const FORMAT_IDS = [
   'pidstat',
   'pmap',
   'smaps-rollup',
+  'cgroup-memory',
+  'psi',
+  'allocinfo',
+  'zoneinfo',
+  'vmallocinfo',
 ] as const;
 export const FormatIdSchema = z.enum(FORMAT_IDS);
 export type FormatId = z.infer<typeof FormatIdSchema>;

@@ -47,6 +47,7 @@ export const SKIP_REASONS = {
   'other-message': 'A kernel log message that is not part of an OOM report.',
   // ---- formats' own ----
   vmflags: 'The VmFlags line of a smaps entry.',
+  'unused-file': 'A line of a cgroup memory file memforensics does not read (memory.numa_stat, memory.swappiness, ...).',
   'legacy-2.4-byte-table': 'The byte table of a Linux 2.4 meminfo, which the kB lines repeat.',
 } as const;
 

@@ -19,6 +19,11 @@ import { lsanParser } from './lsan/index.js';
 import { valgrindParser } from './valgrind/index.js';
 import { traceCmdStatParser } from './tracecmd-stat/index.js';
 import { traceDatParser } from './trace-dat/index.js';
+import { cgroupMemoryParser } from './cgroup/index.js';
+import { psiParser } from './psi/index.js';
+import { allocinfoParser } from './allocinfo/index.js';
+import { zoneinfoParser } from './zoneinfo/index.js';
+import { vmallocinfoParser } from './vmallocinfo/index.js';
 // @registry-imports
 
 /** Every registered parser, the single source for detection, the CLI and the README table. */
@@ -46,6 +51,11 @@ export const PARSERS: readonly ParserDefinition<any, any>[] = [
   valgrindParser,
   traceCmdStatParser,
   traceDatParser,
+  cgroupMemoryParser,
+  psiParser,
+  allocinfoParser,
+  zoneinfoParser,
+  vmallocinfoParser,
   // @registry-entries
 ];
 

@@ -26,7 +26,7 @@ function summary(r: Report) {
 const MIB = 1024;
 
 describe('pipeline on real captures', () => {
-  it.each(['D1_main', 'D1_mixed_noise', 'D1_pages_timerfd', 'D2_slab_meminfo', 'D3_userspace', 'D4_leak', 'D4_control', 'D5_fragmentation', 'U1_user_series'])(
+  it.each(['D1_main', 'D1_mixed_noise', 'D1_pages_timerfd', 'D2_slab_meminfo', 'D3_userspace', 'D4_leak', 'D4_control', 'D5_fragmentation', 'U1_user_series', 'C1_cgroup_oom', 'Z1_zoneinfo_vmalloc'])(
     '%s: the report validates against ReportSchema and matches its golden summary',
     async (folder) => {
       const r = await report(folder);
@@ -115,5 +115,36 @@ describe('pipeline on real captures', () => {
       expect(t.slopePerHour! / 3600).toBeGreaterThan(512 * 0.9);
       expect(t.slopePerHour! / 3600).toBeLessThan(512 * 1.1);
     }
+  });
+
+  it('C1: a memcg leak of 4 MiB/s in /mf-leak-27717 up to its own 256 MiB limit, and the OOM kill tied to it', async () => {
+    const r = await report('C1_cgroup_oom');
+    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.space).toBe('user');
+    expect(r.verdict.summary).toContain('memcg /mf-leak-27717 usage grows steadily at 14.1 GiB/h (4.00 MiB/s): it filled its 256 MiB limit 1 min 2 s after the growth began');
+    const t = r.trends.find((x) => x.series === 'memcg /mf-leak-27717 usage')!;
+    expect(t.verdict).toBe('leak');
+    // Projected against the cgroup's limit, not MemTotal (23.5 GiB): the limit is reached right after the last sample before the kill.
+    expect(t.timeToLimitSeconds!).toBeLessThan(2);
+    expect(t.slopePerHour! / 3600 / 4194304).toBeGreaterThan(0.97);
+    expect(t.slopePerHour! / 3600 / 4194304).toBeLessThan(1.03);
+    // One finding for the one kill: the kernel's report with the cgroup's counters as evidence.
+    const kills = r.findings.filter((f) => f.kind === 'oom-kill');
+    expect(kills).toHaveLength(1);
+    expect(kills[0].title).toContain('python3 (pid 27734)');
+    expect(kills[0].title).toContain('/mf-leak-27717 (limit 256 MiB; memory.oom_control oom_kill 0 -> 1)');
+    const counters = kills[0].evidence.find((e) => e.source.endsWith('cgroup-memory.txt'))!;
+    expect(counters.values).toMatchObject({ cgroup: '/mf-leak-27717', oomKills: 1, limitBytes: 268435456, limitHits: 42 });
+    expect(counters.values!.onsetToLimitSeconds as number).toBeGreaterThan(58);
+    expect(counters.values!.onsetToLimitSeconds as number).toBeLessThan(66);
+  });
+
+  it('Z1: vmalloc grows in kernel_clone (new task stacks), and no zone nears its watermarks', async () => {
+    const r = await report('Z1_zoneinfo_vmalloc');
+    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.space).toBe('kernel');
+    expect(r.verdict.summary).toContain('vmalloc caller kernel_clone grows steadily');
+    expect(r.findings.filter((f) => f.culprit === 'kernel_clone')).toHaveLength(1);
+    expect(r.findings.some((f) => f.title.includes('watermark'))).toBe(false);
   });
 });

@@ -1,4 +1,7 @@
 import type { FormatId } from '../../core/parser.js';
+import { allocinfoModule } from './allocinfo.js';
+import { vmallocinfoModule, zoneinfoModule } from './zoneinfo.js';
+import { cgroupMemoryModule, psiModule } from './cgroup.js';
 import { buddyinfoModule, extfragIndexModule, extfragUnusableModule, pagetypeinfoModule } from './buddyinfo.js';
 import { bccMemleakModule, bpftraceModule, kmemleakModule, lsanModule, oomModule, valgrindModule } from './culprits.js';
 import { meminfoModule } from './meminfo.js';
@@ -38,6 +41,11 @@ export const FORMAT_MODULES: Readonly<Record<FormatId, FormatModule>> = {
   oom: oomModule,
   lsan: lsanModule,
   valgrind: valgrindModule,
+  'cgroup-memory': cgroupMemoryModule,
+  psi: psiModule,
+  allocinfo: allocinfoModule,
+  zoneinfo: zoneinfoModule,
+  vmallocinfo: vmallocinfoModule,
 };
 
 /** The module of a format id. */
