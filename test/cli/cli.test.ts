@@ -161,13 +161,13 @@ describe('memforensics CLI', () => {
   it('files that exist but cannot be analysed: each on stderr with its hint, exit 1', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-bad-'));
     writeFileSync(path.join(dir, 'blob.txt'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
-    writeFileSync(path.join(dir, 'notes.txt'), 'hello\nworld\n');
+    writeFileSync(path.join(dir, 'misc.txt'), 'hello\nworld\n');
     const r = await cli('analyze', dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
       `memforensics: ${path.join(dir, 'blob.txt')}: binary file, not a text capture (BINARY_INPUT)`,
-      `memforensics: ${path.join(dir, 'notes.txt')}: not a format memforensics knows (use --format to force one) (UNRECOGNIZED_FORMAT)`,
+      `memforensics: ${path.join(dir, 'misc.txt')}: not a format memforensics knows (use --format to force one) (UNRECOGNIZED_FORMAT)`,
       'memforensics: none of the 2 files could be analysed (see above)',
     ]);
   });

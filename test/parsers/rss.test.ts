@@ -237,6 +237,8 @@ describe('RSS-family detection over every sample', () => {
       'pmap public/pmap/rhel5-pmap-x-leak-sample-after-indented.txt',
       'pmap public/pmap/rhel5-pmap-x-nginx-worker-full.txt',
       'pmap public/pmap/wsl-ubuntu20.04-pmap-x-4G-anon-partial-rss-indented2.txt',
+      'csv captures/E2_free_falling/free_kb.csv',
+      'csv captures/E3_cache_churn_control/free_kb.csv',
       'csv captures/U1_user_series/used_kb.csv',
       'pidstat captures/U1_user_series/pidstat-r.txt',
       'rss captures/D3_userspace/rss.txt',
@@ -244,6 +246,8 @@ describe('RSS-family detection over every sample', () => {
       'rss captures/N1_noleak_control/rss.txt',
       'rss captures/N2_warmup_control/rss.txt',
       'rss captures/D4_leak/rss.txt',
+      'rss captures/TA_untimed_loops/ps-rss.txt',
+      'rss captures/TB_untimed_epoch_log/ps-rss.txt',
       'rss captures/U1_user_series/ps-rss.txt',
       'smaps-rollup captures/U1_user_series/smaps_rollup.txt',
     ].sort());

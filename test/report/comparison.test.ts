@@ -39,7 +39,7 @@ describe('the before/after comparison of D4 (leak, then fixed)', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| gone'));
     expect(rows).toEqual([
       '| gone | usage trend | `AnonPages` | +2.89 GiB/h | 0 B/h | slope per hour |',
-      '| gone | usage trend | `Used` | +2.31 GiB/h | -421 MiB/h | slope per hour |',
+      '| gone | usage trend | `Used` | +2.49 GiB/h | -421 MiB/h | slope per hour |',
       '| gone | usage trend | `rss` | +2.89 GiB/h | 0 B/h | slope per hour |',
     ]);
     expect(md).toContain('| Status | What | Item | Before | After | Measure |');

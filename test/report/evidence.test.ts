@@ -33,13 +33,13 @@ describe('evidence lines written for people (real captures)', () => {
     const lines = verdictEvidence(renderMarkdown(reports.D4_leak));
     expect(lines).toHaveLength(2);
     // 3,032,423 kB/h and 3,033,641 kB/h before: both 2.89 GiB/h, as the headline says.
-    expect(lines[0]).toMatch(/^- rss: lower envelope rises 2\.89 GiB\/h \(p=3\.8e-12\); reaches the limit in 7 h 57 min\. Method: /);
+    expect(lines[0]).toMatch(/^- rss: lower envelope rises 2\.89 GiB\/h \(p=3\.8e-12\); 95 % interval 2\.86 GiB\/h to 2\.91 GiB\/h; reaches the limit in 7 h 5\d min\. Method: /);
     expect(lines[1]).toMatch(/^- AnonPages: 8\.19 MiB -> 32\.8 MiB \(peak 541 MiB\), 2\.89 GiB\/h, p=3\.5e-19: lower envelope rises 2\.89 GiB\/h \(p=3\.5e-19\) since 2026-11-22 07:36:04Z /);
   });
 
-  it('D2: slab rates grouped, the release time as an offset from the start', () => {
+  it('D2: slab rates grouped (the axis borrowed from meminfo\'s epochs: 27,276/h against a true 28,800/h), the release time in ISO 8601 UTC', () => {
     const lines = verdictEvidence(renderMarkdown(reports.D2_slab_meminfo));
-    expect(lines[0]).toContain('filp: active\\_objs 609 -> 1530 over 1 min 12 s (time axis assumed), 54,703 objects/h (10.0 MiB/h), p=5.9e-8; released at +1 min 13 s (back to 567)');
+    expect(lines[0]).toContain('filp: active\\_objs 609 -> 1530 over 2 min 24 s, 27,276 objects/h (4.99 MiB/h), p=5.9e-8; released at 2026-11-22 07:31:31Z (back to 567)');
   });
 
   it('D3: the bpftrace stack growth in KiB', () => {
@@ -59,7 +59,7 @@ describe('evidence lines written for people (real captures)', () => {
   it('HTML: the sentence in prose, the numbers under their JSON keys folded away', () => {
     const html = renderHtml(reports.D4_leak);
     const li = html.match(/<li>rss: lower envelope rises 2\.89 GiB\/h[^]*?<\/li>/)?.[0] ?? '';
-    expect(li).toContain('<details class="values"><summary>numbers (JSON keys)</summary><span>slopePerHour <b>3,032,423.4</b></span>');
+    expect(li).toContain('<details class="values"><summary>numbers (JSON keys)</summary><span>slopePerHour <b>3,027,744.1</b></span>');
     // Before the folded numbers, no key in the sentence.
     expect(li.slice(0, li.indexOf('<details'))).not.toMatch(MACHINE_WORDS);
   });

@@ -76,7 +76,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| `do_eventfd` | 40 | 2.50 KiB | `kobjleak` | `................................` |');
     expect(md).toContain('| `parse_config_entry` (/opt/memlab/src/cfgleak.c:53) | definite | 16.0 KiB | 4 |');
     expect(md).toContain('| 3 h 44 min after boot | `stress` (pid 14728) | 23.5 MiB | CONSTRAINT\\_MEMCG | 0 | `captures/node7/dmesg.txt` |');
-    expect(md).toContain('| `SUnreclaim` | leak | 28.2 MiB | 28.6 MiB | 25.7 MiB | +16.9 MiB/h |');
+    expect(md).toContain('| `SUnreclaim` | leak | 28.2 MiB | 28.6 MiB | 25.7 MiB | +14.4 MiB/h |');
     expect(md).toContain('**leak (confidence 90 %):** Leak: used\\_kb, Slab, SUnreclaim rise steadily; no buddy data. (`captures/node7`)');
     expect(md).toContain('| `captures/node7/used.csv` | csv | 57,601 | none |');
     expect(expectTablesWellFormed(md)).toBe(9);

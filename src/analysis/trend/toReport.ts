@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TimeAxisSourceSchema, UsageRoleSchema, type Finding } from '../../core/models.js';
 import { LeakTrendResultSchema, type LeakTrendResult } from './detectLeakTrend.js';
-import { formatBytes, formatDuration, formatQuantity, formatTimeToLimit } from '../../core/format.js';
+import { formatBytes, formatQuantity, formatTimeToLimit } from '../../core/format.js';
 import { gradeLeak, type AlertThresholds } from '../alerts.js';
 
 /** A report `trends` entry: the trend engine's result for one series, named and placed. */
@@ -44,7 +44,9 @@ function trendEvidenceSentence(result: LeakTrendResult, series: string): string 
   const unit = result.unit ?? undefined;
   const perHour = (x: number) => `${formatQuantity(x, unit ?? 'units')}/h`;
   const ci = result.ci95 && perHour(result.ci95[0]) !== perHour(result.ci95[1]) ? `; 95 % interval ${perHour(result.ci95[0])} to ${perHour(result.ci95[1])}` : '';
-  const ttl = result.verdict === 'leak' && result.timeToLimitSeconds !== null ? `; reaches the limit in ${formatDuration(result.timeToLimitSeconds)}` : '';
+  const t = result.timeToLimitSeconds;
+  // Never "0 s": a limit already passed reads as reached (formatTimeToLimit).
+  const ttl = result.verdict === 'leak' && t !== null ? (t <= 0 ? '; has reached the limit' : `; reaches the limit in ${formatTimeToLimit(t)}`) : '';
   return `${series}: ${result.reason}${ci}${ttl}. Method: ${result.method}.`;
 }
 
