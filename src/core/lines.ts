@@ -83,3 +83,20 @@ export function headOf(text: string, maxChars = 16 * 1024): string {
   const cut = text.lastIndexOf('\n', maxChars);
   return cut > 0 ? text.slice(0, cut + 1) : text.slice(0, maxChars);
 }
+
+/**
+ * Non-blank lines among the first `maxLines` of a sniffed head, and how many of them `isMatch`
+ * accepts: the share a sniffer scores on.
+ * @example
+ * countHeadLines('a 1\n\nb\nc 2\n', 64, (l) => /\d/.test(l)) // { lines: 3, matches: 2 }
+ */
+export function countHeadLines(head: string, maxLines: number, isMatch: (line: string) => unknown): { lines: number; matches: number } {
+  let lines = 0;
+  let matches = 0;
+  for (const line of head.split('\n', maxLines)) {
+    if (line.trim().length === 0) continue;
+    lines++;
+    if (isMatch(line)) matches++;
+  }
+  return { lines, matches };
+}

@@ -1,3 +1,4 @@
+import { countHeadLines } from '../../core/lines.js';
 import { z } from 'zod';
 import type { TimeSeries } from '../../core/models.js';
 import { frontEnds, type Emit, type ParserCore, type ParserDefinition } from '../../core/parser.js';
@@ -103,13 +104,7 @@ export const psiParser: ParserDefinition<PsiSnapshot, PsiOptions> = {
   producedBy: 'cat /proc/pressure/memory (in a loop, with date/epoch/=== lines between dumps)',
   recordSchema: PsiSnapshotSchema,
   sniff(head) {
-    let lines = 0;
-    let psi = 0;
-    for (const line of head.split('\n', 64)) {
-      if (line.trim().length === 0) continue;
-      lines++;
-      if (parsePsiLine(line)) psi++;
-    }
+    const { lines, matches: psi } = countHeadLines(head, 64, parsePsiLine);
     if (psi >= 1 && psi * 3 >= lines) return { score: 0.9, reason: `${psi} PSI some/full avg10= avg60= avg300= total= lines` };
     return { score: 0, reason: 'no PSI lines' };
   },

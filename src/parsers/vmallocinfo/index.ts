@@ -1,3 +1,4 @@
+import { countHeadLines } from '../../core/lines.js';
 import { z } from 'zod';
 import { frontEnds, type Emit, type ParserCore, type ParserDefinition } from '../../core/parser.js';
 import { SeriesClock, SeriesTimeOptionsSchema, handleFramingLine } from '../series-time.js';
@@ -103,13 +104,7 @@ export const vmallocinfoParser: ParserDefinition<VmallocinfoSnapshot, Vmallocinf
   producedBy: 'cat /proc/vmallocinfo (root; in a loop, with date/epoch/=== lines between dumps)',
   recordSchema: VmallocinfoSnapshotSchema,
   sniff(head) {
-    let areas = 0;
-    let lines = 0;
-    for (const line of head.split('\n', 200)) {
-      if (line.trim().length === 0) continue;
-      lines++;
-      if (parseVmallocLine(line)) areas++;
-    }
+    const { lines, matches: areas } = countHeadLines(head, 200, parseVmallocLine);
     if (areas >= 2 && areas * 2 >= lines) return { score: 0.95, reason: `${areas} vmallocinfo area lines (0xSTART-0xEND SIZE CALLER)` };
     return { score: 0, reason: 'no vmallocinfo area lines' };
   },
